@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def available() -> list[str]:
+    here = Path(__file__).parent
+    return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+
+
+def run(name: str, argv: list[str]) -> dict:
+    module = importlib.import_module(f"benchmarks.{name}")
+    return module.main(argv)
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help"):
+        print("usage: python -m benchmarks NAME [ARGS] | all\navailable:", ", ".join(available()))
+        return 0
+    name, rest = args[0], args[1:]
+    if name == "all":
+        results = {}
+        for bench in available():
+            if bench == "fuzz":
+                continue  # long; run it on its own
+            print(f"== {bench}", file=sys.stderr, flush=True)
+            results[bench] = run(bench, rest)
+            print(json.dumps(results[bench]), flush=True)
+        print(json.dumps(results))
+        return 0
+    if name not in available():
+        print(f"unknown benchmark {name!r}; available: {', '.join(available())}", file=sys.stderr)
+        return 2
+    print(json.dumps(run(name, rest)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

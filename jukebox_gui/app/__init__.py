@@ -1,0 +1,1 @@
+"""The Qt shell of AI Jukebox: a thin layer over jukebox_gui.core."""

@@ -1,0 +1,1 @@
+"""The headless domain of AI Jukebox. Never imports Qt, the app or the CLI."""
