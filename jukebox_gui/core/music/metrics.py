@@ -1,0 +1,222 @@
+"""Music metrics of one Score, and the same figures summarised over a corpus.
+
+Pure Python + NumPy on our own Score type, so a take can be shown against its training
+corpus ("pitch-class entropy 3.1, corpus 10th-90th percentile 2.9-3.3: in range").
+
+Definitions (times in quarter-note beats, drums ignored for pitch metrics):
+
+- ``pitch_class_entropy``: Shannon entropy (bits, 0..log2 12) of the pitch-class histogram.
+- ``scale_consistency``: share of notes inside the best-fitting major or minor (natural
+  or harmonic) scale, over all 12 roots (0..1).
+- ``groove_consistency``: 1 - mean Hamming distance between the onset patterns of consecutive
+  bars (on a 12-per-beat grid), divided by the grid size (0..1, 1 = every bar the same rhythm).
+- ``distinct_ioi``: number of distinct inter-onset intervals between consecutive onsets.
+- ``distinct_durations``: number of distinct note durations.
+- ``note_density``: notes per bar.
+- ``empty_beat_rate``: share of quarter-note beats in which no note starts.
+- ``polyphony``: mean number of sounding notes while at least one note sounds.
+- ``longest_identical_run``: longest run of consecutive notes of a track with the same pitch and
+  duration (the "same note over and over" symptom).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+from .score import Note, Score
+
+GRID = 48  # rounding grid for durations and intervals (ticks per beat)
+GROOVE_GRID = 12  # onset-pattern resolution per beat
+
+METRICS = (
+    "pitch_class_entropy",
+    "scale_consistency",
+    "groove_consistency",
+    "distinct_ioi",
+    "distinct_durations",
+    "note_density",
+    "empty_beat_rate",
+    "polyphony",
+    "longest_identical_run",
+)
+
+_MAJOR = (0, 2, 4, 5, 7, 9, 11)
+_MINOR = (0, 2, 3, 5, 7, 8, 10)
+_HARMONIC_MINOR = (0, 2, 3, 5, 7, 8, 11)
+_SCALES = [frozenset((root + step) % 12 for step in scale)
+           for scale in (_MAJOR, _MINOR, _HARMONIC_MINOR) for root in range(12)]
+
+
+def _ticks(value: float) -> int:
+    return int(round(value * GRID))
+
+
+def _pitched(score: Score) -> list[Note]:
+    return [n for t in score.tracks if not t.is_drum for n in t.notes]
+
+
+def _all(score: Score) -> list[Note]:
+    return [n for t in score.tracks for n in t.notes]
+
+
+def pitch_class_entropy(score: Score) -> float:
+    notes = _pitched(score)
+    if not notes:
+        return 0.0
+    counts = np.bincount([n.pitch % 12 for n in notes], minlength=12).astype(float)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum() + 0.0)
+
+
+def scale_consistency(score: Score) -> float:
+    notes = _pitched(score)
+    if not notes:
+        return 0.0
+    classes = [n.pitch % 12 for n in notes]
+    best = max(sum(1 for c in classes if c in scale) for scale in _SCALES)
+    return best / len(classes)
+
+
+def _bar_grid(score: Score) -> tuple[list[float], list[float]]:
+    """Bar starts and bar lengths covering every onset."""
+    notes = _all(score)
+    end = max((n.start for n in notes), default=0.0) + 1e-6
+    starts = score.bar_starts(end)
+    lengths = [score.time_signature_at(s).bar_beats for s in starts]
+    return starts, lengths
+
+
+def groove_consistency(score: Score) -> float:
+    notes = _all(score)
+    if not notes:
+        return 0.0
+    starts, lengths = _bar_grid(score)
+    size = max(1, int(round(max(lengths) * GROOVE_GRID)))
+    patterns = np.zeros((len(starts), size), dtype=bool)
+    onsets = sorted({n.start for n in notes})
+    bar = 0
+    for onset in onsets:
+        while bar + 1 < len(starts) and onset >= starts[bar + 1] - 1e-9:
+            bar += 1
+        slot = int(round((onset - starts[bar]) * GROOVE_GRID))
+        patterns[bar, min(max(slot, 0), size - 1)] = True
+    if len(starts) < 2:
+        return 1.0
+    distances = (patterns[1:] != patterns[:-1]).sum(axis=1) / size
+    return float(1.0 - distances.mean())
+
+
+def _onsets_ticks(score: Score) -> list[int]:
+    return sorted({_ticks(n.start) for n in _all(score)})
+
+
+def distinct_ioi(score: Score) -> float:
+    onsets = _onsets_ticks(score)
+    return float(len({b - a for a, b in zip(onsets, onsets[1:])}))
+
+
+def distinct_durations(score: Score) -> float:
+    return float(len({_ticks(n.duration) for n in _all(score)}))
+
+
+def note_density(score: Score) -> float:
+    notes = _all(score)
+    if not notes:
+        return 0.0
+    starts, _ = _bar_grid(score)
+    first = max(i for i, s in enumerate(starts) if s <= min(n.start for n in notes) + 1e-9)
+    return len(notes) / (len(starts) - first)
+
+
+def empty_beat_rate(score: Score) -> float:
+    notes = _all(score)
+    if not notes:
+        return 1.0
+    first = math.floor(min(n.start for n in notes) + 1e-9)
+    last = math.floor(max(n.start for n in notes) + 1e-9)
+    beats = last - first + 1
+    filled = {math.floor(n.start + 1e-9) for n in notes}
+    return 1.0 - len(filled) / beats
+
+
+def polyphony(score: Score) -> float:
+    notes = _all(score)
+    if not notes:
+        return 0.0
+    events: list[tuple[int, int]] = []
+    for n in notes:
+        a, b = _ticks(n.start), _ticks(n.end)
+        if b > a:
+            events += [(a, 1), (b, -1)]
+    events.sort()
+    sounding = 0
+    weighted = 0
+    busy = 0
+    prev = events[0][0] if events else 0
+    for tick, delta in events:
+        span = tick - prev
+        if sounding > 0:
+            weighted += sounding * span
+            busy += span
+        sounding += delta
+        prev = tick
+    return weighted / busy if busy else 1.0
+
+
+def longest_identical_run(score: Score) -> float:
+    best = 0
+    for track in score.tracks:
+        run = 0
+        previous = None
+        for n in sorted(track.notes, key=lambda n: (n.start, n.pitch)):
+            event = (n.pitch, _ticks(n.duration))
+            run = run + 1 if event == previous else 1
+            previous = event
+            best = max(best, run)
+    return float(best)
+
+
+_FUNCTIONS = {name: globals()[name] for name in METRICS}
+
+
+def score_metrics(score: Score) -> dict[str, float]:
+    """Every metric of ``score`` (see the module docstring), as plain floats."""
+    return {name: float(round(fn(score), 6)) for name, fn in _FUNCTIONS.items()}
+
+
+def corpus_profile(scores: Iterable[Score] | Iterable[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Percentiles (p10, p50, p90) and extremes of every metric over a corpus.
+
+    Accepts Scores or already-computed metric dicts. Empty input gives an empty profile."""
+    rows = [s if isinstance(s, dict) else score_metrics(s) for s in scores]
+    profile: dict[str, dict[str, float]] = {}
+    if not rows:
+        return profile
+    for name in METRICS:
+        values = np.array([r[name] for r in rows if name in r], dtype=float)
+        if not len(values):
+            continue
+        p10, p50, p90 = np.percentile(values, [10, 50, 90])
+        profile[name] = {"p10": float(p10), "p50": float(p50), "p90": float(p90),
+                         "min": float(values.min()), "max": float(values.max()), "count": int(len(values))}
+    return profile
+
+
+def compare_to_profile(metrics: dict[str, float], profile: dict[str, dict[str, float]]) -> dict[str, str]:
+    """"in range" within the corpus p10..p90 (inclusive, with a tiny tolerance), else "low"/"high"."""
+    verdicts: dict[str, str] = {}
+    for name, value in metrics.items():
+        band = profile.get(name)
+        if not band:
+            continue
+        tolerance = 1e-9 + 1e-6 * abs(band["p90"] - band["p10"])
+        if value < band["p10"] - tolerance:
+            verdicts[name] = "low"
+        elif value > band["p90"] + tolerance:
+            verdicts[name] = "high"
+        else:
+            verdicts[name] = "in range"
+    return verdicts

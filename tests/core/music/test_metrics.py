@@ -1,0 +1,97 @@
+import math
+
+import pytest
+
+from jukebox_gui.core.music.metrics import (
+    METRICS, compare_to_profile, corpus_profile, score_metrics,
+)
+from jukebox_gui.core.music.score import Note, Score, TimeSignature, Track
+
+
+def melody(pitches, step=1.0, duration=None, start=0.0):
+    return [Note(start + i * step, duration or step, p) for i, p in enumerate(pitches)]
+
+
+def score_of(*notes_lists, sig=(4, 4), drum=False):
+    return Score(tracks=[Track(notes=list(n), is_drum=drum) for n in notes_lists],
+                 time_signatures=[TimeSignature(0.0, *sig)])
+
+
+def test_c_major_scale_up_in_quarters():
+    s = score_of(melody([60, 62, 64, 65, 67, 69, 71, 72]))
+    m = score_metrics(s)
+    assert set(m) == set(METRICS)
+    # 7 distinct classes, C twice
+    p = [2 / 8] + [1 / 8] * 6
+    assert m["pitch_class_entropy"] == pytest.approx(-sum(x * math.log2(x) for x in p), abs=1e-6)
+    assert m["scale_consistency"] == 1.0
+    assert m["groove_consistency"] == 1.0  # two bars, each four quarter onsets
+    assert m["distinct_ioi"] == 1
+    assert m["distinct_durations"] == 1
+    assert m["note_density"] == 4.0
+    assert m["empty_beat_rate"] == 0.0
+    assert m["polyphony"] == 1.0
+    assert m["longest_identical_run"] == 1
+
+
+def test_chromatic_cluster_and_repeats():
+    s = score_of(melody(list(range(60, 72))))
+    m = score_metrics(s)
+    assert m["pitch_class_entropy"] == pytest.approx(math.log2(12))
+    assert m["scale_consistency"] == pytest.approx(7 / 12)  # every scale holds 7 of the 12 classes
+    same = score_of(melody([60] * 7, step=0.5) + melody([62], start=3.5))
+    m2 = score_metrics(same)
+    assert m2["longest_identical_run"] == 7
+    assert m2["pitch_class_entropy"] == pytest.approx(-(7 / 8 * math.log2(7 / 8) + 1 / 8 * math.log2(1 / 8)))
+
+
+def test_groove_polyphony_empty_beats():
+    bar1 = [Note(0, 1, 60), Note(1, 1, 62), Note(2, 1, 64), Note(3, 1, 65)]
+    bar2 = [Note(4, 2, 67), Note(6, 2, 69)]  # onsets at 0 and 2: two of four differ
+    chord = [Note(8, 4, 48), Note(8, 4, 52), Note(8, 2, 55)]  # bar 3 onset at 0 only
+    s = score_of(bar1 + bar2 + chord)
+    m = score_metrics(s)
+    size = 4 * 12
+    # bar1->bar2: onsets {0,12,24,36} vs {0,24}: 2 differ; bar2->bar3 {0,24} vs {0}: 1 differs
+    assert m["groove_consistency"] == pytest.approx(1 - (2 / size + 1 / size) / 2)
+    # beats 0..8 (9 beats), onsets on beats 0,1,2,3,4,6,8 -> 2 empty
+    assert m["empty_beat_rate"] == pytest.approx(2 / 9)
+    # 8 beats of single notes, then 2 beats of 3 notes, 2 beats of 2 notes
+    assert m["polyphony"] == pytest.approx((8 * 1 + 2 * 3 + 2 * 2) / 12)
+    assert m["distinct_durations"] == 3  # 1, 2, 4
+    assert m["distinct_ioi"] == 2  # 1, 2
+    assert m["note_density"] == pytest.approx(9 / 3)
+
+
+def test_three_four_bars_and_empty_score():
+    s = score_of(melody([60, 64, 67] * 4), sig=(3, 4))
+    m = score_metrics(s)
+    assert m["note_density"] == 3.0
+    assert m["groove_consistency"] == 1.0
+    empty = score_metrics(Score())
+    assert empty["note_density"] == 0.0 and empty["pitch_class_entropy"] == 0.0
+
+
+def test_drums_ignored_for_pitch_metrics():
+    s = Score(tracks=[Track(notes=melody([60, 62, 64, 65])),
+                      Track(is_drum=True, notes=melody([36, 37, 38, 39, 40, 41]))])
+    m = score_metrics(s)
+    assert m["scale_consistency"] == 1.0
+    assert m["pitch_class_entropy"] == pytest.approx(2.0)
+
+
+def test_profile_and_compare():
+    scores = [score_of(melody([60 + i, 62, 64, 65], step=0.5 * (1 + i % 2))) for i in range(10)]
+    profile = corpus_profile(scores)
+    assert set(profile) == set(METRICS)
+    for band in profile.values():
+        assert band["min"] <= band["p10"] <= band["p50"] <= band["p90"] <= band["max"]
+    verdict = compare_to_profile(score_metrics(scores[0]), profile)
+    assert verdict["scale_consistency"] == "in range"
+    weird = dict(score_metrics(scores[0]), pitch_class_entropy=0.0, note_density=1000.0)
+    verdict = compare_to_profile(weird, profile)
+    assert verdict["pitch_class_entropy"] == "low"
+    assert verdict["note_density"] == "high"
+    assert corpus_profile([]) == {}
+    # metric dicts are accepted too
+    assert corpus_profile([score_metrics(s) for s in scores]) == profile
