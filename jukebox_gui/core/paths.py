@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 APP_NAME = "ai-jukebox"
@@ -60,7 +61,9 @@ def models_dir() -> Path:
 
 
 def repo_root() -> Path:
-    """The source checkout (or the installed package's parent)."""
+    """The source checkout (or the installed package's parent, or a PyInstaller app's data folder)."""
+    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
+        return Path(sys._MEIPASS)  # packaging/jukebox.spec puts resources/ and soundfonts/ here
     return Path(__file__).resolve().parents[2]
 
 
