@@ -1,0 +1,189 @@
+"""Offline rendering of a Score (or MIDI file) to a float32 stereo buffer with FluidSynth.
+
+No audio driver is started: the synth is stepped between note events, writing straight into the
+output array with ``fluid_synth_write_float`` (pyfluidsynth's ``get_samples`` returns int16, which
+would clip loud passages before we can normalise them). Rendering is deterministic.
+
+Our Score carries no controller data, so sustain pedal is whatever midi_io folded into note
+durations; notes are released at their written end and a ``tail_s`` release tail follows.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RenderError
+from ..music.score import DRUM_CHANNEL, Score
+from ..progress import CancelToken, Progress, ProgressSink
+from .soundfonts import resolve_soundfont
+
+INSTALL_ADVICE = "install libfluidsynth3 (apt install libfluidsynth3)"
+MAX_SECONDS = 30 * 60.0  # a corrupt delta time once made FluidSynth write 240 MB in 5 s
+CHUNK = 32768  # frames rendered between cancel checks / progress events
+PEAK = 0.9
+SILENCE_RMS = 1e-5
+
+
+def load_fluidsynth():
+    """Import pyfluidsynth, turning a missing libfluidsynth into a RenderError with advice."""
+    try:
+        import fluidsynth  # noqa: PLC0415 (lazy: loads a C library)
+    except (ImportError, OSError) as exc:
+        raise RenderError(f"FluidSynth is not available ({exc}); {INSTALL_ADVICE}") from exc
+    return fluidsynth
+
+
+def fluidsynth_available() -> tuple[bool, str]:
+    """(True, "") when rendering can work, else (False, reason) for the window to show."""
+    try:
+        load_fluidsynth()
+        resolve_soundfont()
+    except RenderError as exc:
+        return False, str(exc)
+    return True, ""
+
+
+@dataclass(frozen=True)
+class _Event:
+    frame: int
+    order: int  # 0 = note off before 1 = note on at the same frame
+    channel: int
+    pitch: int
+    velocity: int
+
+
+def _allocate_channels(score: Score) -> list[int]:
+    """One MIDI channel per track (the synth has 256): drums on channels 9, 25, ... (bank 128)."""
+    melodic = (c for c in range(256) if c % 16 != DRUM_CHANNEL)
+    drums = (c for c in range(DRUM_CHANNEL, 256, 16))
+    channels = []
+    for track in score.tracks:
+        try:
+            channels.append(next(drums) if track.is_drum else next(melodic))
+        except StopIteration as exc:
+            raise RenderError(f"too many tracks to render ({len(score.tracks)})") from exc
+    return channels
+
+
+def _events(score: Score, channels: list[int], sample_rate: int) -> list[_Event]:
+    events = []
+    for track, channel in zip(score.tracks, channels):
+        for note in track.notes:
+            if not 0 <= note.pitch <= 127:
+                continue
+            on = round(score.beat_to_seconds(note.start) * sample_rate)
+            off = max(on + 1, round(score.beat_to_seconds(note.end) * sample_rate))
+            velocity = min(127, max(1, int(note.velocity)))
+            events.append(_Event(on, 1, channel, note.pitch, velocity))
+            events.append(_Event(off, 0, channel, note.pitch, 0))
+    events.sort(key=lambda e: (e.frame, e.order, e.channel, e.pitch))
+    return events
+
+
+def render_score(
+    score: Score,
+    soundfont: str | os.PathLike | None = None,
+    *,
+    sample_rate: int = 44100,
+    gain: float = 0.2,
+    tail_s: float = 2.0,
+    max_seconds: float = MAX_SECONDS,
+    peak: float | None = PEAK,
+    progress: ProgressSink | None = None,
+    cancel: CancelToken | None = None,
+) -> np.ndarray:
+    """Render ``score`` to float32 stereo ``(frames, 2)``; peaks normalised to ``peak``."""
+    if not 8000 <= sample_rate <= 192000:
+        raise RenderError(f"sample rate {sample_rate} Hz is out of range (8000..192000)")
+    if score.note_count == 0:
+        raise RenderError("nothing to render: the score has no notes")
+    seconds = score.duration_seconds + max(0.0, tail_s)
+    if seconds > max_seconds:
+        raise RenderError(
+            f"refusing to render {seconds / 60:.1f} minutes of audio (limit {max_seconds / 60:.0f} min); "
+            "the file may have a corrupt timing"
+        )
+    sf_path = resolve_soundfont(soundfont)
+    fluidsynth = load_fluidsynth()
+    total = int(round(seconds * sample_rate))
+    out = np.zeros((total, 2), dtype=np.float32)
+    synth = fluidsynth.Synth(gain=float(gain), samplerate=float(sample_rate))
+    try:
+        _render_into(fluidsynth, synth, score, str(sf_path), out, sample_rate, progress, cancel)
+    finally:
+        synth.delete()
+    rms = float(np.sqrt(np.mean(np.square(out, dtype=np.float64))))
+    if rms < SILENCE_RMS:
+        raise RenderError(f"the render is silent: does {sf_path.name} have the instruments this score uses?")
+    if peak:
+        top = float(np.max(np.abs(out)))
+        out *= np.float32(peak / top)
+    return out
+
+
+def _write_float(fluidsynth):
+    func = getattr(fluidsynth, "_fl").fluid_synth_write_float
+    func.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                     ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    func.restype = ctypes.c_int
+    return func
+
+
+def _render_into(fluidsynth, synth, score, sf_path, out, sample_rate, progress, cancel) -> None:
+    sfid = synth.sfload(sf_path)
+    if sfid < 0:
+        raise RenderError(f"FluidSynth could not load the SoundFont {sf_path} (corrupt or unsupported)")
+    channels = _allocate_channels(score)
+    for track, channel in zip(score.tracks, channels):
+        bank, program = (128, 0 if track.program > 127 else track.program) if track.is_drum else (0, track.program)
+        if synth.program_select(channel, sfid, bank, min(127, max(0, program))) < 0:
+            # the SoundFont lacks this preset: fall back to the first of its bank
+            synth.program_select(channel, sfid, bank, 0)
+    write = _write_float(fluidsynth)
+    base = out.ctypes.data
+    total = out.shape[0]
+    sounding: dict[tuple[int, int], int] = {}
+    cursor = 0
+
+    def advance(to: int) -> None:
+        nonlocal cursor
+        to = min(to, total)
+        while cursor < to:
+            if cancel is not None:
+                cancel.wait_if_paused()
+                cancel.raise_if_cancelled()
+            n = min(CHUNK, to - cursor)
+            # interleaved stereo: left at even floats, right at odd, 4 bytes each
+            if write(synth.synth, n, base, cursor * 2, 2, base, cursor * 2 + 1, 2) != 0:
+                raise RenderError("FluidSynth failed while rendering")
+            cursor += n
+            if progress is not None and (cursor == total or n == CHUNK):
+                progress(Progress("render", cursor, total, f"{cursor / sample_rate:.1f} s"))
+
+    for event in _events(score, channels, sample_rate):
+        advance(event.frame)
+        key = (event.channel, event.pitch)
+        if event.order:
+            synth.noteon(event.channel, event.pitch, event.velocity)
+            sounding[key] = sounding.get(key, 0) + 1
+        else:
+            # overlapping notes of one pitch: release only when the last of them ends
+            count = sounding.get(key, 0) - 1
+            if count <= 0:
+                sounding.pop(key, None)
+                synth.noteoff(event.channel, event.pitch)
+            else:
+                sounding[key] = count
+    advance(total)
+
+
+def render_midi(path: str | os.PathLike, soundfont: str | os.PathLike | None = None, **kwargs) -> np.ndarray:
+    """Read a MIDI file with ``midi_io`` and render it (same keyword arguments as render_score)."""
+    from ..music import midi_io  # noqa: PLC0415
+
+    return render_score(midi_io.read_midi(Path(path)), soundfont, **kwargs)
