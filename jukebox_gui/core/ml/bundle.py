@@ -1,0 +1,272 @@
+"""Model bundles: one versioned, readable folder per trained model. No pickle, no code.
+
+    config.json          format + version, architecture, preset, hyperparameters, vocab, versions
+    model.weights.h5     the weights only; the model is rebuilt from config.json (runs no code)
+    tokenizer.json       the tokenizer that made the training tokens (core.data.tokenizer)
+    training.json        history, corpus fingerprint and summary, seed, wall time
+    *.json               extras, e.g. corpus_metrics.json, originality.json
+    checkpoints/         (while / after training) what ``--resume`` continues from
+
+``save_bundle`` writes a temp folder and renames it into place. ``load_bundle`` checks the
+format version, the files and the tokenizer, and raises ``BundleError`` with a readable reason.
+TensorFlow is imported only when ``Bundle.model`` is first used.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import BundleError, JukeboxError
+from ..fileio import atomic_write_json
+from .config import TrainConfig, train_config_from_dict, train_config_to_dict
+
+FORMAT = "jukebox-model-bundle"
+FORMAT_VERSION = 1
+WEIGHTS = "model.weights.h5"
+REQUIRED = ("config.json", WEIGHTS, "tokenizer.json", "training.json")
+KEEP_ON_REPLACE = ("checkpoints",)
+BUILTIN: dict[str, str] = {}  # "irish" -> folder, once built-in models ship
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def versions() -> dict[str, str]:
+    from importlib import metadata
+
+    from ... import __version__
+
+    found = {"jukebox": __version__, "python": platform.python_version()}
+    for dist in ("keras", "tensorflow"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _extra_name(name: str) -> str:
+    base = name if name.endswith(".json") else f"{name}.json"
+    if "/" in base or "\\" in base or base.startswith(".") or base in REQUIRED:
+        raise BundleError(f"invalid bundle extra name {name!r}")
+    return base
+
+
+def save_bundle(path: str | os.PathLike, *, model: Any, config: TrainConfig, tokenizer: Any,
+                training: dict[str, Any], extras: dict[str, object] | None = None) -> Path:
+    """Write a bundle folder atomically (temp folder + rename). Returns its path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        model.save_weights(str(tmp / WEIGHTS))
+        tokenizer.save(tmp / "tokenizer.json")
+        fingerprint = tokenizer.fingerprint() if hasattr(tokenizer, "fingerprint") else ""
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "arch": config.model.arch,
+            "preset": config.preset,
+            "train": train_config_to_dict(config),
+            "vocab_size": int(tokenizer.vocab_size),
+            "pad_id": int(getattr(tokenizer, "pad_id", 0)),
+            "tokenizer_fingerprint": fingerprint,
+            "versions": versions(),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        for name, obj in (extras or {}).items():
+            atomic_write_json(tmp / _extra_name(name), obj)
+        atomic_write_json(tmp / "training.json", training)
+        atomic_write_json(tmp / "config.json", meta)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            for keep in KEEP_ON_REPLACE:
+                if (old / keep).exists():
+                    os.replace(old / keep, target / keep)
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise BundleError(f"could not write the model bundle {target}: {exc.strerror or exc}") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def resolve_bundle(name_or_path: str | os.PathLike) -> Path:
+    """A bundle folder from a path, a name in the user's models folder, or ``builtin:NAME``."""
+    text = str(name_or_path)
+    if text.startswith("builtin:"):
+        name = text.split(":", 1)[1]
+        if name in BUILTIN:
+            return Path(BUILTIN[name])
+        known = ", ".join(sorted(BUILTIN)) or "none are installed yet"
+        raise BundleError(f"unknown built-in model {name!r} (built-in models: {known})")
+    path = Path(text).expanduser()
+    if path.exists():
+        return path
+    if os.sep not in text and "/" not in text:
+        from ..paths import models_dir
+
+        candidate = models_dir() / text
+        if candidate.exists():
+            return candidate
+        raise BundleError(f"no model bundle {text!r} (not a folder, nor a model in {models_dir()})")
+    raise BundleError(f"no model bundle at {path}")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(f"the model bundle has no {what} ({path.name} is missing)") from None
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"the model bundle's {path.name} is corrupt: {exc}") from exc
+
+
+@dataclass
+class Bundle:
+    path: Path
+    config: TrainConfig
+    meta: dict[str, Any]
+    tokenizer: Any
+    training: dict[str, Any]
+    extras: dict[str, Any] = field(default_factory=dict)
+    _model: Any = None
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.meta["vocab_size"])
+
+    @property
+    def model(self) -> Any:
+        """The Keras model, rebuilt from config.json with the saved weights (loaded once)."""
+        if self._model is None:
+            self._model = load_model_weights(self.path / WEIGHTS, self.config, self.vocab_size)
+        return self._model
+
+
+def load_model_weights(weights: Path, config: TrainConfig, vocab_size: int) -> Any:
+    from .models import build_model
+
+    model = build_model(config.model, vocab_size)
+    try:
+        model.load_weights(str(weights))
+    except (OSError, ValueError, KeyError) as exc:
+        raise BundleError(f"the model weights in {weights} are corrupt or do not match config.json: {exc}") from exc
+    return model
+
+
+def load_bundle(name_or_path: str | os.PathLike, *, tokenizer_cls: Any = None) -> Bundle:
+    """Open a bundle; raises ``BundleError`` when it is missing, corrupt, newer or mismatched."""
+    path = resolve_bundle(name_or_path)
+    if not path.is_dir():
+        raise BundleError(f"{path} is not a model bundle folder")
+    if not (path / "config.json").exists() and (path / "checkpoints").exists():
+        raise BundleError(f"{path} holds an unfinished training run; finish it with `jukebox train ... --resume`")
+    meta = _read_json(path / "config.json", "config")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise BundleError(f"{path} is not an AI Jukebox model bundle (config.json has no bundle format)")
+    version = meta.get("format_version")
+    if not isinstance(version, int):
+        raise BundleError(f"the model bundle's config.json has no valid format_version: {version!r}")
+    if version > FORMAT_VERSION:
+        raise BundleError(f"this model bundle was made by a newer version of AI Jukebox (bundle format {version}, "
+                          f"this version reads up to {FORMAT_VERSION}); please update AI Jukebox")
+    for name in REQUIRED:
+        if not (path / name).is_file():
+            raise BundleError(f"the model bundle {path} is incomplete: {name} is missing")
+    with open(path / WEIGHTS, "rb") as handle:
+        if handle.read(8) != _HDF5_MAGIC:
+            raise BundleError(f"the model weights {path / WEIGHTS} are corrupt (not an HDF5 file)")
+    try:
+        config = train_config_from_dict(meta.get("train", {}))
+    except JukeboxError as exc:
+        raise BundleError(f"the model bundle's config.json is invalid: {exc}") from exc
+    if not isinstance(meta.get("vocab_size"), int) or meta["vocab_size"] < 1:
+        raise BundleError("the model bundle's config.json has no valid vocab_size")
+    training = _read_json(path / "training.json", "training record")
+    tokenizer = _load_tokenizer(path / "tokenizer.json", tokenizer_cls)
+    _check_tokenizer(tokenizer, meta)
+    extras = {}
+    for file in sorted(path.glob("*.json")):
+        if file.name not in REQUIRED:
+            extras[file.stem] = _read_json(file, file.stem)
+    return Bundle(path, config, meta, tokenizer, training, extras)
+
+
+def _load_tokenizer(file: Path, tokenizer_cls: Any) -> Any:
+    if tokenizer_cls is None:
+        from ..data.tokenizer import Tokenizer as tokenizer_cls
+    try:
+        return tokenizer_cls.load(file)
+    except JukeboxError as exc:
+        raise BundleError(f"the model bundle's tokenizer is unusable: {exc}") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BundleError(f"the model bundle's tokenizer.json is corrupt: {exc}") from exc
+
+
+def _check_tokenizer(tokenizer: Any, meta: dict[str, Any]) -> None:
+    if int(tokenizer.vocab_size) != meta["vocab_size"]:
+        raise BundleError(f"the model bundle's tokenizer has {tokenizer.vocab_size} tokens but the model was "
+                          f"trained on {meta['vocab_size']}: the bundle is mismatched")
+    expected = meta.get("tokenizer_fingerprint")
+    if expected and hasattr(tokenizer, "fingerprint") and tokenizer.fingerprint() != expected:
+        raise BundleError("the model bundle's tokenizer.json does not match the tokenizer the model was trained "
+                          "with (fingerprint differs): the bundle is mismatched")
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    name: str
+    path: Path
+    arch: str
+    preset: str
+    created: str
+    size_bytes: int
+    ok: bool
+    problem: str = ""
+
+
+def list_bundles(folder: str | os.PathLike | None = None) -> list[BundleInfo]:
+    """Bundles in the user's models folder (or ``folder``), broken ones flagged, never raised."""
+    from ..paths import models_dir
+
+    root = Path(folder) if folder else models_dir()
+    found = []
+    for path in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        try:
+            meta = _read_json(path / "config.json", "config")
+            missing = [n for n in REQUIRED if not (path / n).is_file()]
+            problem = f"missing {', '.join(missing)}" if missing else ""
+            found.append(BundleInfo(path.name, path, str(meta.get("arch", "?")), str(meta.get("preset", "?")),
+                                    str(meta.get("created", "")), size, not problem, problem))
+        except BundleError as exc:
+            unfinished = (path / "checkpoints").exists()
+            found.append(BundleInfo(path.name, path, "?", "?", "", size, False,
+                                    "unfinished training (resume it)" if unfinished else str(exc)))
+    return found
+
+
+def delete_bundle(name: str, folder: str | os.PathLike | None = None) -> Path:
+    """Delete one model folder from the user's models folder (by name, never an outside path)."""
+    from ..paths import models_dir
+
+    root = (Path(folder) if folder else models_dir()).resolve()
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise BundleError(f"invalid model name {name!r}")
+    path = root / name
+    if not path.is_dir():
+        raise BundleError(f"no model named {name!r} in {root}")
+    shutil.rmtree(path)
+    return path

@@ -1,0 +1,148 @@
+"""Model and training configs (frozen dataclasses, JSON via core.config) and the presets.
+
+No TensorFlow here: the window and the CLI may import this module freely.
+
+A preset is a named starting point (``tiny`` for tests, ``laptop`` by default, ``large`` for a
+GPU); every field can be overridden afterwards with :func:`jukebox_gui.core.config.replace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import from_dict, to_dict
+from ..errors import TrainingError
+
+ARCHITECTURES = ("lstm", "transformer", "seed-bilstm")
+PRESETS = ("tiny", "laptop", "large")
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The architecture and its sizes. Saved in a bundle's ``config.json``."""
+
+    arch: str = "lstm"
+    embedding_dim: int = 128
+    units: int = 256            # LSTM units (lstm, seed-bilstm) or model width (transformer)
+    layers: int = 2             # LSTM layers or transformer blocks
+    heads: int = 4              # transformer only
+    ff_dim: int = 512           # transformer feed-forward width; seed-bilstm Dense width
+    dropout: float = 0.2
+    seq_len: int = 256          # training window (tokens); transformer: max context
+    window: int = 200           # seed-bilstm: context window -> one next token
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise TrainingError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+        for name in ("embedding_dim", "units", "layers", "heads", "ff_dim", "seq_len", "window"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise TrainingError(f"model setting {name} must be a positive whole number, got {value!r}")
+        if not 0.0 <= float(self.dropout) < 1.0:
+            raise TrainingError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.arch == "transformer" and self.units % self.heads:
+            raise TrainingError(f"transformer width {self.units} must be divisible by heads {self.heads}")
+
+    @property
+    def context(self) -> int:
+        """Tokens one training example looks at."""
+        return self.window if self.arch == "seed-bilstm" else self.seq_len
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything about one training run. Saved in a bundle's ``config.json``."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    preset: str = "laptop"
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 0.003
+    optimizer: str = "adam"         # adam | rmsprop
+    clipnorm: float = 1.0
+    val_fraction: float = 0.1
+    window_stride: int = 0          # 0 = seq_len // 2 (lstm/transformer) or 1 (seed-bilstm)
+    max_windows_per_epoch: int = 0  # 0 = all windows; else a random sample each epoch
+    patience: int = 4               # early stopping on validation loss; 0 = off
+    time_budget_s: float = 0.0      # 0 = none; stop after the epoch that would overrun it
+    seed: int = 1234
+    strategy: str = "default"
+    threads: int = 0                # 0 = all cores
+
+    def __post_init__(self) -> None:
+        if isinstance(self.model, dict):  # from JSON
+            object.__setattr__(self, "model", from_dict(ModelConfig, self.model))
+        if self.preset not in PRESETS and self.preset != "custom":
+            raise TrainingError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
+        if self.strategy not in STRATEGIES:
+            raise TrainingError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.optimizer not in ("adam", "rmsprop"):
+            raise TrainingError(f"unknown optimizer {self.optimizer!r}; choose adam or rmsprop")
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise TrainingError(f"{name} must be a positive whole number, got {value!r}")
+        if not float(self.learning_rate) > 0:
+            raise TrainingError(f"learning rate must be positive, got {self.learning_rate!r}")
+        if not 0.0 < float(self.val_fraction) < 0.9:
+            raise TrainingError(f"validation fraction must be in (0, 0.9), got {self.val_fraction!r}")
+        if self.patience < 0 or self.window_stride < 0 or self.max_windows_per_epoch < 0:
+            raise TrainingError("patience, window stride and max windows must not be negative")
+
+    @property
+    def stride(self) -> int:
+        if self.window_stride:
+            return self.window_stride
+        return 1 if self.model.arch == "seed-bilstm" else max(1, self.model.seq_len // 2)
+
+
+def preset(name: str = "laptop", arch: str = "lstm") -> TrainConfig:
+    """The named preset for an architecture."""
+    if name not in PRESETS:
+        raise TrainingError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    if arch not in ARCHITECTURES:
+        raise TrainingError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+    if arch == "seed-bilstm":
+        # The seed's method, sizes fixed by definition; presets only change the run length.
+        model = ModelConfig(arch=arch, embedding_dim=64, units=512, layers=1, ff_dim=512, dropout=0.5, window=200)
+        if name == "tiny":
+            model = dataclasses.replace(model, units=16, ff_dim=16, embedding_dim=8, window=16)
+        epochs = {"tiny": 2, "laptop": 30, "large": 100}[name]
+        return TrainConfig(model=model, preset=name, epochs=epochs, batch_size=64 if name != "tiny" else 8,
+                           learning_rate=0.001, optimizer="rmsprop", clipnorm=0.0,
+                           max_windows_per_epoch={"tiny": 64, "laptop": 20000, "large": 0}[name],
+                           patience=4 if name != "tiny" else 0,
+                           time_budget_s=300.0 if name == "laptop" else 0.0)
+    if name == "tiny":
+        model = ModelConfig(arch=arch, embedding_dim=16, units=32, layers=1, heads=2, ff_dim=32,
+                            dropout=0.0, seq_len=32)
+        return TrainConfig(model=model, preset=name, epochs=2, batch_size=8, learning_rate=0.01,
+                           patience=0)
+    if name == "laptop":
+        if arch == "transformer":
+            model = ModelConfig(arch=arch, embedding_dim=128, units=128, layers=2, heads=4, ff_dim=256,
+                                dropout=0.1, seq_len=256)
+        else:
+            model = ModelConfig(arch=arch, embedding_dim=128, units=256, layers=2, dropout=0.2, seq_len=256)
+        return TrainConfig(model=model, preset=name, epochs=40, batch_size=32, learning_rate=0.003,
+                           patience=4, time_budget_s=270.0)
+    # large: for a GPU
+    if arch == "transformer":
+        model = ModelConfig(arch=arch, embedding_dim=512, units=512, layers=6, heads=8, ff_dim=2048,
+                            dropout=0.1, seq_len=1024)
+    else:
+        model = ModelConfig(arch=arch, embedding_dim=256, units=768, layers=3, dropout=0.3, seq_len=512)
+    return TrainConfig(model=model, preset=name, epochs=100, batch_size=64, learning_rate=0.001, patience=8)
+
+
+def train_config_to_dict(config: TrainConfig) -> dict[str, Any]:
+    return to_dict(config)
+
+
+def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    data = dict(data)
+    model = data.pop("model", {})
+    return from_dict(TrainConfig, {**data, "model": from_dict(ModelConfig, model)}, strict=True)

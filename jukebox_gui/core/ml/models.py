@@ -1,0 +1,112 @@
+"""The architectures, built by name from a :class:`ModelConfig`.
+
+* ``lstm``: Embedding -> N causal LSTM layers -> Dense logits over the vocabulary, trained on
+  every position (teacher forcing). Layer names are fixed (``embedding``, ``lstm_0`` ...,
+  ``logits``) so the incremental decoder in :mod:`.decoder` can reuse the very same layers.
+* ``transformer``: a small causal decoder with learned positions.
+* ``seed-bilstm``: the seed's method (Bidirectional LSTM 512, Dense 512, dropout 0.5, RMSprop
+  0.001, a 200-token window -> the next token) with an Embedding instead of ids / vocab scaling.
+
+Inputs are token ids; padding is handled by per-token sample weights in the loss (padding only
+ever sits at the end of a causal window, so it cannot leak into earlier positions).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from .config import ModelConfig, TrainConfig
+
+
+def build_model(config: ModelConfig, vocab_size: int) -> keras.Model:
+    """An uncompiled model for ``config`` over ``vocab_size`` tokens."""
+    if config.arch == "lstm":
+        return _build_lstm(config, vocab_size)
+    if config.arch == "transformer":
+        return _build_transformer(config, vocab_size)
+    return _build_seed_bilstm(config, vocab_size)
+
+
+def _build_lstm(config: ModelConfig, vocab_size: int) -> keras.Model:
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    x = layers.Embedding(vocab_size, config.embedding_dim, name="embedding")(ids)
+    for i in range(config.layers):
+        x = layers.LSTM(config.units, return_sequences=True, name=f"lstm_{i}")(x)
+        if config.dropout:
+            x = layers.Dropout(config.dropout, name=f"dropout_{i}")(x)
+    logits = layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(ids, logits, name="lstm")
+
+
+class PositionEmbedding(layers.Layer):
+    """Learned absolute positions added to token embeddings."""
+
+    def __init__(self, max_len: int, dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.max_len = max_len
+        self.dim = dim
+
+    def build(self, input_shape):
+        self.table = self.add_weight(name="table", shape=(self.max_len, self.dim), initializer="uniform")
+
+    def call(self, x):
+        length = ops.shape(x)[1]
+        return x + self.table[None, :length, :]
+
+    def get_config(self):
+        return {**super().get_config(), "max_len": self.max_len, "dim": self.dim}
+
+
+def _build_transformer(config: ModelConfig, vocab_size: int) -> keras.Model:
+    ids = keras.Input(shape=(None,), dtype="int32", name="ids")
+    x = layers.Embedding(vocab_size, config.units, name="embedding")(ids)
+    x = PositionEmbedding(config.seq_len, config.units, name="positions")(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="embedding_dropout")(x)
+    for i in range(config.layers):
+        h = layers.LayerNormalization(epsilon=1e-5, name=f"block_{i}_ln1")(x)
+        h = layers.MultiHeadAttention(config.heads, config.units // config.heads, dropout=config.dropout,
+                                      name=f"block_{i}_attention")(h, h, use_causal_mask=True)
+        x = layers.Add(name=f"block_{i}_add1")([x, h])
+        h = layers.LayerNormalization(epsilon=1e-5, name=f"block_{i}_ln2")(x)
+        h = layers.Dense(config.ff_dim, activation="gelu", name=f"block_{i}_ff1")(h)
+        h = layers.Dense(config.units, name=f"block_{i}_ff2")(h)
+        if config.dropout:
+            h = layers.Dropout(config.dropout, name=f"block_{i}_dropout")(h)
+        x = layers.Add(name=f"block_{i}_add2")([x, h])
+    x = layers.LayerNormalization(epsilon=1e-5, name="final_ln")(x)
+    logits = layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(ids, logits, name="transformer")
+
+
+def _build_seed_bilstm(config: ModelConfig, vocab_size: int) -> keras.Model:
+    ids = keras.Input(shape=(config.window,), dtype="int32", name="ids")
+    x = layers.Embedding(vocab_size, config.embedding_dim, name="embedding")(ids)
+    x = layers.Bidirectional(layers.LSTM(config.units), name="bilstm")(x)
+    x = layers.Dropout(config.dropout, name="dropout_0")(x)
+    x = layers.Dense(config.ff_dim, activation="relu", name="dense")(x)
+    x = layers.Dropout(config.dropout, name="dropout_1")(x)
+    logits = layers.Dense(vocab_size, name="logits")(x)
+    return keras.Model(ids, logits, name="seed_bilstm")
+
+
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    kwargs = {"learning_rate": config.learning_rate}
+    if config.clipnorm:
+        kwargs["clipnorm"] = config.clipnorm
+    if config.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(**kwargs)
+    return keras.optimizers.Adam(**kwargs)
+
+
+def compile_model(model: keras.Model, config: TrainConfig) -> keras.Model:
+    """Compile with a padding-aware loss: the mean over real (weighted) tokens only."""
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight")
+    model.compile(optimizer=make_optimizer(config), loss=loss,
+                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    return model
+
+
+def count_params(model: keras.Model) -> int:
+    return int(sum(int(ops.size(w)) for w in model.weights))

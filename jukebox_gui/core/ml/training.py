@@ -1,0 +1,241 @@
+"""``train()``: corpus -> model bundle, observable, cancellable, pausable and resumable.
+
+The loop runs one ``model.fit`` call per epoch (so cancel never triggers a validation pass, and
+every epoch's windows come from ``(seed, epoch)``), then evaluates, checkpoints (last + best,
+with optimizer state), applies early stopping and the time budget, and finally writes the bundle
+from the best weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import Cancelled, TrainingError
+from ..progress import CancelToken, ProgressSink
+from . import checkpoints
+from .callbacks import BatchCallback, EpochEnd, Stage, perplexity
+from .config import TrainConfig, train_config_to_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    bundle_path: Path
+    epochs_completed: int
+    history: dict[str, list[float]]
+    best_epoch: int
+    best_val_loss: float
+    val_perplexity: float
+    stopped: str                  # completed | early_stopping | time_budget
+    wall_s: float
+    targets_per_s: float
+    optimizer_iterations: int
+    params: int
+    extras: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _default_tokenizer() -> Any:
+    from ..data.tokenizer import Tokenizer
+
+    return Tokenizer()
+
+
+def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any]:
+    """(tokenized corpus, tokenizer) from a folder / ``demo:NAME`` source or a tokenized corpus."""
+    if isinstance(source, (str, os.PathLike)):
+        from ..data.corpus import tokenize_corpus
+        from ..data.scan import scan
+
+        emit(Stage("scanning", f"scanning {source}"))
+        report = scan(str(source), progress=emit, cancel=cancel)
+        tokenizer = tokenizer if tokenizer is not None else _default_tokenizer()
+        emit(Stage("tokenizing", "tokenizing the corpus"))
+        return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer
+    if not hasattr(source, "sequences"):
+        raise TrainingError(f"cannot train on {type(source).__name__}: give a folder, demo:NAME or a tokenized corpus")
+    if tokenizer is None:
+        raise TrainingError("training on an already tokenized corpus needs its tokenizer")
+    return source, tokenizer
+
+
+def _corpus_extras(corpus: Any, tokenizer: Any, emit) -> dict[str, object]:
+    """corpus_metrics.json and originality.json, when the music modules are there."""
+    extras: dict[str, object] = {}
+    try:
+        from ..music.metrics import corpus_profile
+        from ..music.originality import build_index
+    except ImportError as exc:
+        log.info("corpus metrics / originality not available: %s", exc)
+        return extras
+    if not hasattr(tokenizer, "decode"):
+        return extras
+    emit(Stage("profiling", "measuring the corpus (metrics, originality index)"))
+    paths = list(getattr(corpus, "paths", []) or [])
+    named = []
+    for i, seq in enumerate(corpus.sequences):
+        try:
+            named.append((paths[i] if i < len(paths) else f"piece {i}", tokenizer.decode([int(t) for t in seq])))
+        except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
+            log.warning("could not decode piece %d for the corpus profile: %s", i, exc)
+    if named:
+        extras["corpus_metrics"] = corpus_profile([s for _, s in named])
+        extras["originality"] = build_index(named)
+    return extras
+
+
+def _summary(corpus: Any, n_train: int, n_val: int, packed_tokens: int) -> dict[str, Any]:
+    stats = getattr(corpus, "stats", None)
+    if stats is not None and not isinstance(stats, dict):
+        import dataclasses
+
+        stats = dataclasses.asdict(stats) if dataclasses.is_dataclass(stats) else str(stats)
+    return {"fingerprint": getattr(corpus, "fingerprint", ""), "pieces": len(corpus.sequences),
+            "train_pieces": n_train, "val_pieces": n_val, "train_tokens": packed_tokens, "stats": stats}
+
+
+def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progress: ProgressSink | None = None,
+          cancel: CancelToken | None = None, resume: bool = False, from_bundle: str | os.PathLike | None = None,
+          tokenizer: Any = None) -> TrainResult:
+    """Train a model on ``source`` and write the bundle ``out_dir``. Raises ``Cancelled`` on cancel
+    (the last checkpoint stays; train again with ``resume=True`` to continue)."""
+    emit = progress or (lambda _e: None)
+    out = Path(out_dir)
+    started = time.monotonic()
+    state = checkpoints.last_state(out) if resume else None
+    if resume and state is None:
+        log.info("no checkpoint in %s: starting from scratch", out)
+    if not resume and checkpoints.folder(out).exists():
+        checkpoints.remove(out)
+
+    base = None
+    if from_bundle is not None:
+        from .bundle import load_bundle
+
+        base = load_bundle(from_bundle, tokenizer_cls=type(tokenizer) if tokenizer is not None else None)
+        if tokenizer is None:
+            tokenizer = base.tokenizer
+        elif not tokenizer.compatible_with(base.tokenizer):
+            raise TrainingError(f"cannot fine-tune {base.path}: its tokenizer differs from this corpus's tokenizer "
+                                "(different vocabulary); train a new model or use the bundle's tokenizer")
+        import dataclasses
+
+        config = dataclasses.replace(config, model=base.config.model)
+    corpus, tokenizer = _prepare_corpus(source, tokenizer, emit, cancel)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    if base is not None and base.vocab_size != tokenizer.vocab_size:
+        raise TrainingError(f"cannot fine-tune {base.path}: it has {base.vocab_size} tokens, this corpus "
+                            f"{tokenizer.vocab_size}")
+
+    import keras
+
+    from .dataset import make_dataset, pack, plan_epochs, split_sequences, validation_windows
+    from .models import build_model, compile_model, count_params
+    from .strategy import configure_threads, get_strategy
+
+    configure_threads(config.threads)
+    keras.utils.set_random_seed(config.seed)
+    train_seqs, val_seqs = split_sequences(list(corpus.sequences), list(getattr(corpus, "paths", []) or []),
+                                           config.val_fraction, config.seed)
+    packed, packed_val = pack(train_seqs), pack(val_seqs)
+    pad_id = int(getattr(tokenizer, "pad_id", 0))
+    val_ds = make_dataset(packed_val, validation_windows(packed_val, config), config, pad_id, drop_remainder=False)
+
+    emit(Stage("building", f"building the {config.model.arch} model"))
+    strategy = get_strategy(config.strategy)
+    with strategy.scope():
+        model = build_model(config.model, int(tokenizer.vocab_size))
+        compile_model(model, config)
+        if base is not None:
+            model.load_weights(str(base.path / "model.weights.h5"))
+        if state is not None:
+            checkpoints.restore(out, model, state)
+    start_epoch = int(state["epoch"]) if state else 0
+    history: dict[str, list[float]] = {k: list(v) for k, v in (state or {}).get("history", {}).items()}
+    best_val = float((state or {}).get("best_val_loss", float("inf")))
+    best_epoch = int((state or {}).get("best_epoch", 0))
+    wait = int((state or {}).get("wait", 0))
+    prior_wall = float((state or {}).get("wall_s", 0.0))
+    stopped = (state or {}).get("stopped", "completed") if state and start_epoch >= config.epochs else "completed"
+    targets_per_s = 0.0
+    epoch_times: list[float] = []
+    params = count_params(model)
+    emit(Stage("training", f"{params:,} parameters, {packed.tokens:,} training tokens, "
+                           f"{strategy.num_replicas_in_sync} replica(s)"))
+
+    for epoch in range(start_epoch, config.epochs):
+        if stopped != "completed":
+            break
+        epoch_start = time.monotonic()
+        keras.utils.set_random_seed(config.seed + epoch)
+        plan = plan_epochs(packed, config, epoch, epoch + 1)
+        train_ds = make_dataset(packed, plan.windows, config, pad_id)
+        batches = BatchCallback(progress, cancel, steps=plan.steps, targets_per_step=plan.targets_per_step)
+        fit = model.fit(train_ds, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=plan.steps,
+                        callbacks=[batches], verbose=0, shuffle=False)
+        if batches.cancelled:
+            done = start_epoch if not history.get("loss") else len(history["loss"])
+            raise Cancelled(f"training cancelled during epoch {epoch + 1}; the checkpoint of epoch {done} is kept "
+                            "(train again with --resume to continue)")
+        targets_per_s = plan.steps * plan.targets_per_step / batches.train_seconds
+        val = model.evaluate(val_ds, verbose=0, return_dict=True)
+        logs = {"loss": float(fit.history["loss"][-1]), "accuracy": float(fit.history["accuracy"][-1]),
+                "val_loss": float(val["loss"]), "val_accuracy": float(val["accuracy"]),
+                "targets_per_s": targets_per_s}
+        for key, value in logs.items():
+            history.setdefault(key, []).append(value)
+        if not np.isfinite(logs["loss"]):
+            raise TrainingError(f"training diverged in epoch {epoch + 1} (loss is {logs['loss']}); "
+                                "try a lower learning rate (--lr)")
+        is_best = logs["val_loss"] < best_val
+        if is_best:
+            best_val, best_epoch, wait = logs["val_loss"], epoch + 1, 0
+        else:
+            wait += 1
+        epoch_times.append(time.monotonic() - epoch_start)
+        elapsed = time.monotonic() - started
+        if config.patience and wait >= config.patience:
+            stopped = "early_stopping"
+        elif config.time_budget_s and elapsed + epoch_times[-1] > config.time_budget_s and epoch + 1 < config.epochs:
+            stopped = "time_budget"
+        checkpoints.save(out, model, {
+            "epoch": epoch + 1, "history": history, "best_val_loss": best_val, "best_epoch": best_epoch,
+            "wait": wait, "seed": config.seed, "wall_s": prior_wall + elapsed, "stopped": stopped,
+            "optimizer_iterations": int(model.optimizer.iterations.numpy()),
+            "config": train_config_to_dict(config)}, best=is_best)
+        remaining = config.epochs - epoch - 1 if stopped == "completed" else 0
+        emit(EpochEnd(epoch + 1, config.epochs, logs["loss"], logs["val_loss"], perplexity(logs["val_loss"]),
+                      logs["accuracy"], logs["val_accuracy"], elapsed, float(np.mean(epoch_times)) * remaining,
+                      is_best))
+
+    epochs_done = len(history.get("loss", []))
+    if epochs_done == 0:
+        raise TrainingError("no epoch was trained")
+    iterations = int(model.optimizer.iterations.numpy())
+    best = checkpoints.best_dir(out)
+    if best is not None:
+        checkpoints.load_weights(best, model)
+    extras = _corpus_extras(corpus, tokenizer, emit)
+    wall = prior_wall + time.monotonic() - started
+    training = {
+        "history": history, "epochs_completed": epochs_done, "best_epoch": best_epoch, "best_val_loss": best_val,
+        "val_perplexity": perplexity(best_val), "stopped": stopped, "seed": config.seed, "wall_s": wall,
+        "optimizer_iterations": iterations, "params": params,
+        "corpus": _summary(corpus, len(train_seqs), len(val_seqs), packed.tokens),
+        "fine_tuned_from": str(base.path) if base is not None else None,
+    }
+    emit(Stage("saving", f"writing the bundle {out}"))
+    from .bundle import save_bundle
+
+    save_bundle(out, model=model, config=config, tokenizer=tokenizer, training=training, extras=extras)
+    return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
+                       float(np.mean(history.get("targets_per_s", [targets_per_s]))), iterations, params,
+                       tuple(sorted(extras)))
