@@ -1,0 +1,207 @@
+"""The main window: a sidebar of pages (Corpus, Train, Models, Generate), menus, status bar,
+shortcuts, remembered layout, and a clean stop of running jobs on close."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QWidget)
+
+from .about import show_about
+from .pages.corpus_page import CorpusPage
+from .pages.generate_page import GeneratePage
+from .pages.models_page import ModelsPage
+from .pages.train_page import TrainPage
+from .settings import Settings
+from .workers import JobManager
+
+log = logging.getLogger("jukebox.app")
+
+PAGES = ("Corpus", "Train", "Models", "Generate & listen")
+CLOSE_TIMEOUT_S = 5.0
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("AI Jukebox")
+        self.settings = settings or Settings()
+        self.jobs = JobManager(self)
+
+        self.corpus_page = CorpusPage(self.jobs, self.settings)
+        self.train_page = TrainPage(self.jobs, self.settings)
+        self.models_page = ModelsPage(self.jobs)
+        self.generate_page = GeneratePage(self.jobs, self.settings)
+        self.pages = [self.corpus_page, self.train_page, self.models_page, self.generate_page]
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setIconSize(QSize(20, 20))
+        for i, title in enumerate(PAGES):
+            item = QListWidgetItem(title)
+            item.setToolTip(f"{title} (Ctrl+{i + 1})")
+            self.sidebar.addItem(item)
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.jobs_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.jobs_label)
+        self.jobs.activeChanged.connect(self._jobs_changed)
+        self._build_menus()
+        self._wire_pages()
+        self._restore()
+        self.statusBar().showMessage("Ready. Start by choosing a corpus.", 5000)
+
+    # ---- menus and shortcuts -------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Open corpus folder…", self._open_folder, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Recent folders")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        demo_menu = file_menu.addMenu("Demo corpus")
+        for i in range(self.corpus_page.demo_combo.count()):
+            source = self.corpus_page.demo_combo.itemData(i)
+            self._action(demo_menu, self.corpus_page.demo_combo.itemText(i),
+                         lambda _c=False, s=source: self._use_source(s))
+        file_menu.addSeparator()
+        export_menu = file_menu.addMenu("&Export take")
+        self._action(export_menu, "MIDI…", lambda: self._export("midi"), "Ctrl+E")
+        self._action(export_menu, "MusicXML…", lambda: self._export("musicxml"), "Ctrl+Shift+E")
+        self._action(export_menu, "WAV…", lambda: self._export("wav"))
+        self._action(export_menu, "Open in MuseScore", lambda: self._export("musescore"), "Ctrl+M")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        go_menu = bar.addMenu("&Go")
+        for i, title in enumerate(PAGES):
+            self._action(go_menu, title, lambda _c=False, n=i: self.show_page(n), f"Ctrl+{i + 1}")
+        run_menu = bar.addMenu("&Run")
+        self._action(run_menu, "Scan corpus", self.corpus_page.start_scan, "F5")
+        self._action(run_menu, "Start training", self.train_page.start, "Ctrl+T")
+        self._action(run_menu, "Stop training", self.train_page.stop, "Ctrl+Shift+T")
+        self._action(run_menu, "Generate", self._generate, "Ctrl+G")
+        self._action(run_menu, "Render audio", self.generate_page.render, "Ctrl+R")
+        self._action(run_menu, "Cancel running jobs", self.jobs.cancel_all)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Open log folder", self._open_logs)
+        self._action(help_menu, "&About AI Jukebox", lambda: show_about(self), QKeySequence.StandardKey.HelpContents)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        folders = self.settings.recent_folders()
+        if not folders:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        for folder in folders:
+            self._action(self.recent_menu, folder, lambda _c=False, f=folder: self._use_source(f))
+
+    def _open_folder(self) -> None:
+        self.show_page(0)
+        self.corpus_page.choose_folder()
+
+    def _use_source(self, source: str) -> None:
+        self.show_page(0)
+        self.corpus_page.set_source(source)
+
+    def _export(self, kind: str) -> None:
+        if self.generate_page.current_take() is None:
+            self.statusBar().showMessage("No take to export yet: generate one first.", 4000)
+            return
+        self.generate_page.export(kind)
+
+    def _generate(self) -> None:
+        self.show_page(3)
+        self.generate_page.generate()
+
+    def _open_logs(self) -> None:
+        from ..core.paths import log_dir
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
+
+    def show_page(self, index: int) -> None:
+        self.sidebar.setCurrentRow(index)
+
+    # ---- wiring the pages ------------------------------------------------------------------------
+    def _wire_pages(self) -> None:
+        for page in self.pages:
+            page.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.corpus_page.sourceChanged.connect(lambda source: self.train_page.set_corpus(source))
+        self.corpus_page.scanned.connect(self.train_page.set_corpus)
+        self.train_page.trained.connect(self._model_trained)
+        self.train_page.runningChanged.connect(self._training_changed)
+        self.models_page.modelsChanged.connect(self.generate_page.set_models)
+        self.models_page.loadRequested.connect(self._load_model)
+        self.models_page.refresh()
+
+    def _model_trained(self, path: str) -> None:
+        self.models_page.refresh()
+        self.generate_page.select_model(path)
+
+    def _load_model(self, ref: str) -> None:
+        self.generate_page.select_model(ref)
+        self.show_page(3)
+
+    def _training_changed(self, running: bool) -> None:
+        self.sidebar.item(1).setText("Train  ●" if running else "Train")
+
+    def _jobs_changed(self, count: int) -> None:
+        names = sorted({w.name for w in self.jobs.active()})
+        self.jobs_label.setText(f"Running: {', '.join(names)}" if count and names else "")
+
+    # ---- layout memory -----------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+        state = self.settings.state()
+        if state is not None:
+            self.restoreState(state)
+        page = self.settings.last_page()
+        self.show_page(page if 0 <= page < len(self.pages) else 0)
+
+    def save_layout(self) -> None:
+        self.settings.save_window(self.saveGeometry(), self.saveState(), self.stack.currentIndex())
+        self.settings.sync()
+
+    # ---- closing -------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.train_page.is_running():
+            answer = QMessageBox.question(
+                self, "Training is running",
+                "A model is still training. Stop it and quit?\nThe last checkpoint is kept, "
+                "so you can resume later.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        if self.jobs.active():
+            self.statusBar().showMessage("Stopping running jobs…")
+            if not self.jobs.stop_all(CLOSE_TIMEOUT_S):
+                log.warning("some jobs did not stop within %.0f s: %s", CLOSE_TIMEOUT_S,
+                            [w.name for w in self.jobs.active()])
+        self.save_layout()
+        event.accept()
+

@@ -1,0 +1,397 @@
+"""Corpus page: choose a folder (dialog, drag-and-drop, recent) or a demo corpus, scan it in a
+worker, and show every file with its status, plus statistics and a small-corpus warning."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from ..settings import Settings
+from ..style import fmt_seconds, hint_label, title_label
+from ..workers import JobManager, Worker, scan_worker
+
+DEMO_FALLBACK = ("irish", "bach")
+SMALL_FILES = 20
+SMALL_NOTES = 5000
+
+
+def demo_names() -> list[str]:
+    try:
+        from ...core.demo import DEMO_CORPORA
+    except ImportError:
+        return list(DEMO_FALLBACK)
+    return list(DEMO_CORPORA)
+
+
+def _is_ok(record: Any) -> bool:
+    return str(getattr(record, "status", "")).lower() in ("ok", "status.ok", "good")
+
+
+def _instruments(record: Any) -> str:
+    value = getattr(record, "instruments", None)
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class FileTableModel(QAbstractTableModel):
+    COLUMNS = ("File", "Status", "Reason", "Instruments", "Notes", "Duration")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.records: list[Any] = []
+
+    def set_records(self, records: list[Any]) -> None:
+        self.beginResetModel()
+        self.records = list(records)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        record = self.records[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return Path(str(record.path)).name
+            if col == 1:
+                return "ok" if _is_ok(record) else str(getattr(record, "status", "?"))
+            if col == 2:
+                return str(getattr(record, "reason", "") or "")
+            if col == 3:
+                return _instruments(record)
+            if col == 4:
+                return int(getattr(record, "notes", 0) or 0)
+            if col == 5:
+                return fmt_seconds(getattr(record, "duration_s", None))
+        if role == Qt.ItemDataRole.ToolTipRole and col in (0, 2):
+            return str(record.path) if col == 0 else str(getattr(record, "reason", "") or "")
+        if role == Qt.ItemDataRole.UserRole:  # sort key
+            if col == 4:
+                return int(getattr(record, "notes", 0) or 0)
+            if col == 5:
+                return float(getattr(record, "duration_s", 0) or 0)
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (4, 5):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class FileFilter(QSortFilterProxyModel):
+    """Filters by status (all / ok / skipped) and by text in the name, reason or instruments."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.status = "all"
+        self.text = ""
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def set_filter(self, status: str, text: str) -> None:
+        self.status, self.text = status, text.strip().lower()
+        self.invalidate()
+
+    def filterAcceptsRow(self, row, parent) -> bool:  # noqa: N802
+        record = self.sourceModel().records[row]
+        ok = _is_ok(record)
+        if self.status == "ok" and not ok or self.status == "skipped" and ok:
+            return False
+        if self.text:
+            hay = f"{record.path} {getattr(record, 'reason', '')} {_instruments(record)}".lower()
+            return self.text in hay
+        return True
+
+
+class CorpusPage(QWidget):
+    sourceChanged = Signal(str)
+    scanned = Signal(str, object)  # source, CorpusReport
+    status = Signal(str)  # a line for the status bar
+
+    def __init__(self, jobs: JobManager, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs, self.settings = jobs, settings
+        self.source = ""
+        self.report: Any = None
+        self.worker: Worker | None = None
+        self.setAcceptDrops(True)
+
+        self.open_button = QPushButton("Open folder…")
+        self.open_button.clicked.connect(self.choose_folder)
+        self.demo_combo = QComboBox()
+        for name in demo_names():
+            self.demo_combo.addItem(f"Demo: {name}", f"demo:{name}")
+        self.demo_button = QPushButton("Use demo corpus")
+        self.demo_button.clicked.connect(lambda: self.set_source(self.demo_combo.currentData()))
+        self.recent_combo = QComboBox()
+        self.recent_combo.setMinimumWidth(200)
+        self.recent_combo.activated.connect(self._recent_chosen)
+        self.refresh_recent()
+
+        pick = QHBoxLayout()
+        pick.addWidget(self.open_button)
+        pick.addWidget(QLabel("or"))
+        pick.addWidget(self.demo_combo)
+        pick.addWidget(self.demo_button)
+        pick.addSpacing(16)
+        pick.addWidget(QLabel("Recent:"))
+        pick.addWidget(self.recent_combo, 1)
+
+        self.source_label = hint_label("No corpus yet: open a folder of MIDI files, drop one here, or pick a demo.")
+        self.scan_button = QPushButton("Scan")
+        self.scan_button.setEnabled(False)
+        self.scan_button.clicked.connect(self.start_scan)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v / %m files")
+        self.progress.setValue(0)
+        scan_row = QHBoxLayout()
+        scan_row.addWidget(self.scan_button)
+        scan_row.addWidget(self.cancel_button)
+        scan_row.addWidget(self.progress, 1)
+
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("All files", "all")
+        self.status_filter.addItem("Usable", "ok")
+        self.status_filter.addItem("Skipped", "skipped")
+        self.text_filter = QLineEdit()
+        self.text_filter.setPlaceholderText("Filter by name, reason or instrument…")
+        self.text_filter.setClearButtonEnabled(True)
+        self.status_filter.currentIndexChanged.connect(self._apply_filter)
+        self.text_filter.textChanged.connect(self._apply_filter)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.status_filter)
+        filter_row.addWidget(self.text_filter, 1)
+
+        self.model = FileTableModel(self)
+        self.proxy = FileFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 3, 4, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addLayout(filter_row)
+        table_layout.addWidget(self.table)
+
+        self.stats_box = QGroupBox("Corpus statistics")
+        stats = QFormLayout(self.stats_box)
+        self.stat_labels: dict[str, QLabel] = {}
+        for key, title in (("files", "Files"), ("ok", "Usable"), ("skipped", "Skipped"), ("notes", "Notes"),
+                           ("duration", "Total length"), ("instruments", "Top instruments"),
+                           ("reasons", "Skip reasons")):
+            label = QLabel("—")
+            label.setWordWrap(True)
+            label.setProperty("role", "stat" if key in ("ok", "notes") else None)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.stat_labels[key] = label
+            stats.addRow(title + ":", label)
+        self.warning = QLabel()
+        self.warning.setProperty("role", "warning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        stats.addRow(self.warning)
+        self.stats_box.setMinimumWidth(240)
+
+        splitter = QSplitter()
+        splitter.addWidget(table_box)
+        splitter.addWidget(self.stats_box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title_label("Corpus"))
+        layout.addWidget(hint_label("The music the model learns from. Each file is checked; files that cannot "
+                                    "be used are listed with the reason and skipped."))
+        layout.addLayout(pick)
+        layout.addWidget(self.source_label)
+        layout.addLayout(scan_row)
+        layout.addWidget(splitter, 1)
+
+    # ---- choosing a source --------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        start = self.settings.recent_folders()[0] if self.settings.recent_folders() else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder of MIDI files", start)
+        if folder:
+            self.set_source(folder)
+
+    def _recent_chosen(self, index: int) -> None:
+        folder = self.recent_combo.itemData(index)
+        if folder:
+            self.set_source(folder)
+
+    def refresh_recent(self) -> None:
+        self.recent_combo.clear()
+        recent = self.settings.recent_folders()
+        if not recent:
+            self.recent_combo.addItem("(none yet)", None)
+        for folder in recent:
+            self.recent_combo.addItem(folder, folder)
+
+    def set_source(self, source: str, scan: bool = True) -> None:
+        """Use ``source`` (a folder or ``demo:NAME``) as the corpus; scan it right away."""
+        if not source:
+            return
+        self.source = source
+        if not source.startswith("demo:"):
+            self.settings.add_recent_folder(source)
+            self.refresh_recent()
+        self.source_label.setText(f"Corpus: <b>{source}</b>")
+        self.scan_button.setEnabled(True)
+        self.sourceChanged.emit(source)
+        if scan:
+            self.start_scan()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._dropped_folder(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        folder = self._dropped_folder(event.mimeData())
+        if folder:
+            event.acceptProposedAction()
+            self.set_source(folder)
+
+    @staticmethod
+    def _dropped_folder(mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            path = Path(url.toLocalFile())
+            if path.is_dir():
+                return str(path)
+            if path.suffix.lower() in (".mid", ".midi") and path.parent.is_dir():
+                return str(path.parent)
+        return None
+
+    # ---- scanning ------------------------------------------------------------------------------
+    def start_scan(self) -> None:
+        if not self.source or (self.worker and self.worker.is_running()):
+            return
+        self.model.set_records([])
+        self.progress.setRange(0, 0)  # busy until the first event says how many files
+        self.progress.setFormat("preparing…" if self.source.startswith("demo:") else "%v / %m files")
+        self.scan_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        worker = scan_worker(self.source)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self.worker = self.jobs.start(worker)
+
+    def cancel_scan(self) -> None:
+        if self.worker:
+            self.worker.cancel()
+
+    def _on_progress(self, events: list) -> None:
+        event = events[-1]
+        total = int(getattr(event, "total", 0) or 0)
+        done = int(getattr(event, "done", 0) or 0)
+        if total:
+            self.progress.setFormat("%v / %m files")
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+        message = getattr(event, "message", "")
+        if message:
+            self.status.emit(str(message))
+
+    def _scan_done(self) -> None:
+        self.scan_button.setEnabled(bool(self.source))
+        self.cancel_button.setEnabled(False)
+
+    def _on_finished(self, report: Any) -> None:
+        self._scan_done()
+        self.set_report(report)
+        self.status.emit(f"Scanned {self.source}: {self.usable_files} usable files")
+        self.scanned.emit(self.source, report)
+
+    def _on_failed(self, message: str) -> None:
+        self._scan_done()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("scan failed")
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(self, "Scan failed", message)
+
+    def _on_cancelled(self) -> None:
+        self._scan_done()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("cancelled")
+
+    # ---- results --------------------------------------------------------------------------------
+    def set_report(self, report: Any) -> None:
+        self.report = report
+        files = list(getattr(report, "files", []) or [])
+        self.model.set_records(files)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        n = len(files)
+        self.progress.setRange(0, max(1, n))
+        self.progress.setValue(n)
+        self.progress.setFormat(f"{n} files scanned")
+        self._show_stats(files)
+
+    def _show_stats(self, files: list[Any]) -> None:
+        ok = [f for f in files if _is_ok(f)]
+        notes = sum(int(getattr(f, "notes", 0) or 0) for f in ok)
+        duration = sum(float(getattr(f, "duration_s", 0) or 0) for f in ok)
+        instruments: Counter[str] = Counter()
+        for f in ok:
+            value = getattr(f, "instruments", None) or []
+            for item in (value if isinstance(value, (list, tuple, set)) else [value]):
+                instruments[str(item)] += 1
+        reasons = Counter(str(getattr(f, "reason", "") or "unknown") for f in files if not _is_ok(f))
+        put = lambda key, text: self.stat_labels[key].setText(text)  # noqa: E731
+        put("files", f"{len(files):,}")
+        put("ok", f"{len(ok):,}")
+        put("skipped", f"{len(files) - len(ok):,}")
+        put("notes", f"{notes:,}")
+        put("duration", fmt_seconds(duration))
+        put("instruments", ", ".join(f"{k} ({v})" for k, v in instruments.most_common(5)) or "—")
+        put("reasons", "; ".join(f"{k} ({v})" for k, v in reasons.most_common(4)) or "none")
+        if len(ok) < SMALL_FILES or notes < SMALL_NOTES:
+            self.warning.setText(
+                f"⚠ Small corpus ({len(ok)} usable files, {notes:,} notes): the model will memorise "
+                f"it rather than learn a style. Aim for at least {SMALL_FILES} files and {SMALL_NOTES:,} notes.")
+            self.warning.show()
+        else:
+            self.warning.hide()
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(self.status_filter.currentData(), self.text_filter.text())
+
+    @property
+    def usable_files(self) -> int:
+        return sum(1 for f in self.model.records if _is_ok(f))

@@ -1,0 +1,385 @@
+"""Generate / Listen page: pick a model and sampling settings, generate takes in a worker, look at
+them in the piano roll with their metrics and originality check, render, play and export."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter,
+                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+
+from ..settings import Settings
+from ..style import hint_label, title_label
+from ..widgets.piano_roll import PianoRoll
+from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
+from .take_report import report_html
+
+try:  # the transport widget lands separately; until then a placeholder says so
+    from ..widgets.transport import Transport
+except ImportError:  # pragma: no cover - depends on what has landed
+    Transport = None
+
+SAMPLE_RATE = 44100
+EXPORTS = {  # kind: (button text, file filter, suffix)
+    "midi": ("Export MIDI…", "MIDI files (*.mid)", ".mid"),
+    "musicxml": ("Export MusicXML…", "MusicXML files (*.musicxml)", ".musicxml"),
+    "wav": ("Export WAV…", "WAV audio (*.wav)", ".wav"),
+    "musescore": ("Open in MuseScore", "", ".mid"),
+}
+GM_FAMILIES = ("Piano", "Chromatic percussion", "Organ", "Guitar", "Bass", "Strings", "Ensemble", "Brass",
+               "Reed", "Pipe", "Synth lead", "Synth pad", "Synth effects", "Ethnic", "Percussive",
+               "Sound effects")
+COMMON_PROGRAMS = {0: "Acoustic grand piano", 6: "Harpsichord", 19: "Church organ", 21: "Accordion",
+                   24: "Nylon guitar", 40: "Violin", 42: "Cello", 48: "String ensemble", 56: "Trumpet",
+                   68: "Oboe", 71: "Clarinet", 73: "Flute", 105: "Banjo", 109: "Bagpipe"}
+
+
+class Take:
+    """One generated take as the page keeps it: the core's Take plus audio once rendered."""
+
+    def __init__(self, number: int, take: Any, settings: dict[str, Any], model: str) -> None:
+        self.number, self.take, self.settings, self.model = number, take, settings, model
+        self.audio: Any = None
+
+    @property
+    def score(self) -> Any:
+        return getattr(self.take, "score", self.take)
+
+    @property
+    def report(self) -> Any:
+        return getattr(self.take, "report", None)
+
+    def label(self) -> str:
+        score = self.score
+        notes = getattr(score, "note_count", 0)
+        seconds = getattr(score, "duration_seconds", 0.0)
+        return (f"Take {self.number}: {self.settings.get('bars')} bars, seed {self.settings.get('seed')}, "
+                f"T={self.settings.get('temperature')}, {notes} notes, {seconds:.0f} s")
+
+
+class GeneratePage(QWidget):
+    status = Signal(str)
+    generated = Signal(object)  # the page's Take
+    rendered = Signal(object)  # the page's Take, audio attached
+    exported = Signal(str, str)  # kind, path
+
+    def __init__(self, jobs: JobManager, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs, self.settings = jobs, settings
+        self.takes: list[Take] = []
+        self.worker: Worker | None = None
+        self.render_job: Worker | None = None
+        self.export_jobs: list[Worker] = []
+
+        # ---- settings --------------------------------------------------------------------------
+        self.model_combo = QComboBox()
+        self.model_combo.setMinimumWidth(180)
+        self.bars_spin = QSpinBox(minimum=1, maximum=512)
+        self.bars_spin.setValue(16)
+        self.temp_spin = QDoubleSpinBox(minimum=0.05, maximum=3.0, singleStep=0.05)
+        self.temp_spin.setDecimals(2)
+        self.temp_spin.setValue(1.0)
+        self.temp_spin.setToolTip("Lower = safer and more repetitive, higher = more adventurous")
+        self.top_p_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.01)
+        self.top_p_spin.setDecimals(2)
+        self.top_p_spin.setValue(0.95)
+        self.top_p_spin.setSpecialValueText("off")
+        self.top_k_spin = QSpinBox(minimum=0, maximum=1000)
+        self.top_k_spin.setSpecialValueText("off")
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        self.seed_spin.setValue(random.randrange(1, 100_000))
+        self.dice = QToolButton()
+        self.dice.setText("🎲")
+        self.dice.setToolTip("A new random seed")
+        self.dice.clicked.connect(self.roll_seed)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.dice)
+        self.primer_edit = QLineEdit()
+        self.primer_edit.setPlaceholderText("none: start from scratch")
+        self.primer_edit.setClearButtonEnabled(True)
+        primer_button = QToolButton()
+        primer_button.setText("…")
+        primer_button.clicked.connect(self.choose_primer)
+        primer_row = QHBoxLayout()
+        primer_row.addWidget(self.primer_edit, 1)
+        primer_row.addWidget(primer_button)
+        self.primer_bars = QSpinBox(minimum=1, maximum=64)
+        self.primer_bars.setValue(2)
+        self.tempo_spin = QSpinBox(minimum=0, maximum=300)
+        self.tempo_spin.setSpecialValueText("model's choice")
+        self.tempo_spin.setSuffix(" bpm")
+        self.program_combo = QComboBox()
+        self.program_combo.addItem("model's choice", None)
+        for program, name in COMMON_PROGRAMS.items():
+            self.program_combo.addItem(f"{name} ({program})", program)
+
+        form = QFormLayout()
+        form.addRow("Model:", self.model_combo)
+        form.addRow("Length (bars):", self.bars_spin)
+        form.addRow("Temperature:", self.temp_spin)
+        form.addRow("Top-p:", self.top_p_spin)
+        form.addRow("Top-k:", self.top_k_spin)
+        form.addRow("Seed:", seed_row)
+        form.addRow("Primer MIDI:", primer_row)
+        form.addRow("Primer bars:", self.primer_bars)
+        form.addRow("Tempo:", self.tempo_spin)
+        form.addRow("Instrument:", self.program_combo)
+
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p%")
+        self.progress.setValue(0)
+        gen_row = QHBoxLayout()
+        gen_row.addWidget(self.generate_button)
+        gen_row.addWidget(self.cancel_button)
+
+        self.take_list = QListWidget()
+        self.take_list.currentRowChanged.connect(self.show_take)
+        self.report = QTextBrowser()
+        self.report.setOpenExternalLinks(False)
+        self.report.setMinimumHeight(120)
+
+        left_box = QGroupBox("Generate")
+        left = QVBoxLayout(left_box)
+        left.addLayout(form)
+        left.addLayout(gen_row)
+        left.addWidget(self.progress)
+        left.addWidget(QLabel("Takes:"))
+        left.addWidget(self.take_list, 1)
+
+        # ---- the take: piano roll, transport, report, export ---------------------------------------
+        self.piano_roll = PianoRoll()
+        self.piano_roll.setMinimumHeight(240)
+        self.transport = Transport() if Transport is not None else None
+        transport_widget = self.transport if self.transport is not None else hint_label(
+            "The player is not available in this build: export WAV to listen.")
+        if self.transport is not None:
+            self._wire_transport()
+        self.render_button = QPushButton("Render audio")
+        self.render_button.setToolTip("Synthesise the take with FluidSynth so it can be played")
+        self.render_button.clicked.connect(self.render)
+        self.export_buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        actions.addWidget(self.render_button)
+        for kind, (text, _filter, _suffix) in EXPORTS.items():
+            button = QPushButton(text)
+            button.clicked.connect(lambda _checked=False, k=kind: self.export(k))
+            self.export_buttons[kind] = button
+            actions.addWidget(button)
+        actions.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.piano_roll, 3)
+        right_layout.addWidget(transport_widget)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.report, 1)
+
+        splitter = QSplitter()
+        splitter.addWidget(left_box)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title_label("Generate & listen"))
+        layout.addWidget(hint_label("Write new pieces with a trained model. Each take is checked against "
+                                    "the corpus: its metrics and how much of it is copied."))
+        layout.addWidget(splitter, 1)
+        self._update_buttons()
+
+    # ---- models --------------------------------------------------------------------------------
+    def set_models(self, choices: list[tuple[str, str]]) -> None:
+        current = self.model_combo.currentData()
+        self.model_combo.clear()
+        for label, ref in choices:
+            self.model_combo.addItem(label, ref)
+        if not choices:
+            self.model_combo.addItem("(no models: train one first)", None)
+        if current:
+            self.select_model(current)
+        self._update_buttons()
+
+    def select_model(self, ref: str) -> None:
+        index = self.model_combo.findData(ref)
+        if index < 0:
+            self.model_combo.addItem(Path(ref).name, ref)
+            index = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(index)
+        self._update_buttons()
+
+    # ---- settings ------------------------------------------------------------------------------
+    def roll_seed(self) -> None:
+        self.seed_spin.setValue(random.randrange(1, 2**31 - 1))
+
+    def choose_primer(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Primer MIDI file", "", "MIDI files (*.mid *.midi)")
+        if path:
+            self.primer_edit.setText(path)
+
+    def generation_settings(self) -> dict[str, Any]:
+        primer = self.primer_edit.text().strip() or None
+        return {
+            "bars": self.bars_spin.value(),
+            "temperature": round(self.temp_spin.value(), 3),
+            "top_p": round(self.top_p_spin.value(), 3) or None,
+            "top_k": self.top_k_spin.value() or None,
+            "seed": self.seed_spin.value(),
+            "primer": primer,
+            "primer_bars": self.primer_bars.value() if primer else None,
+            "tempo": float(self.tempo_spin.value()) or None,
+            "program": self.program_combo.currentData(),
+        }
+
+    # ---- generating ----------------------------------------------------------------------------
+    def busy(self) -> bool:
+        return any(w is not None and w.is_running() for w in (self.worker, self.render_job))
+
+    def generate(self) -> None:
+        model = self.model_combo.currentData()
+        if not model or (self.worker and self.worker.is_running()):
+            return
+        settings = self.generation_settings()
+        worker = generate_worker(model, settings)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(lambda take, s=settings, m=model: self._on_generated(take, s, m))
+        worker.failed.connect(lambda message: self._failed("Generation failed", message))
+        worker.cancelled.connect(lambda: self._job_done("Generation cancelled"))
+        self.progress.setRange(0, 0)
+        self.worker = self.jobs.start(worker)
+        self.status.emit(f"Generating {settings['bars']} bars…")
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        for worker in (self.worker, self.render_job):
+            if worker is not None and worker.is_running():
+                worker.cancel()
+
+    def _on_progress(self, events: list) -> None:
+        event = events[-1]
+        total = int(getattr(event, "total", 0) or 0)
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(int(getattr(event, "done", 0) or 0), total))
+
+    def _job_done(self, text: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.status.emit(text)
+        self._update_buttons()
+
+    def _failed(self, title: str, message: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._update_buttons()
+        self.status.emit(title)
+        QMessageBox.warning(self, title, message)
+
+    def _on_generated(self, core_take: Any, settings: dict[str, Any], model: str) -> None:
+        take = Take(len(self.takes) + 1, core_take, settings, model)
+        self.add_take(take)
+        self._job_done(take.label())
+        self.generated.emit(take)
+
+    def add_take(self, take: Take) -> None:
+        self.takes.append(take)
+        item = QListWidgetItem(take.label())
+        self.take_list.addItem(item)
+        self.take_list.setCurrentRow(self.take_list.count() - 1)
+
+    def current_take(self) -> Take | None:
+        row = self.take_list.currentRow()
+        return self.takes[row] if 0 <= row < len(self.takes) else None
+
+    def show_take(self, row: int) -> None:
+        take = self.takes[row] if 0 <= row < len(self.takes) else None
+        self.piano_roll.set_score(take.score if take else None)
+        self.report.setHtml(report_html(take.report) if take else "")
+        if self.transport is not None:
+            if take is not None and take.audio is not None:
+                self.transport.set_audio(take.audio, SAMPLE_RATE)
+            elif hasattr(self.transport, "clear"):
+                self.transport.clear()
+        self._update_buttons()
+
+    # ---- render and play -----------------------------------------------------------------------
+    def _wire_transport(self) -> None:
+        self.transport.positionChanged.connect(self.piano_roll.set_playhead)
+        seek = getattr(self.transport, "seek", None)
+        if seek is not None:
+            self.piano_roll.seekRequested.connect(seek)
+
+    def soundfont(self) -> str | None:
+        return self.settings.soundfont() or None
+
+    def render(self) -> None:
+        take = self.current_take()
+        if take is None or (self.render_job and self.render_job.is_running()):
+            return
+        worker = render_worker(take.score, self.soundfont())
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(lambda audio, t=take: self._on_rendered(t, audio))
+        worker.failed.connect(lambda message: self._failed("Rendering failed", message))
+        worker.cancelled.connect(lambda: self._job_done("Rendering cancelled"))
+        self.progress.setRange(0, 0)
+        self.render_job = self.jobs.start(worker)
+        self.status.emit("Rendering audio…")
+        self._update_buttons()
+
+    def _on_rendered(self, take: Take, audio: Any) -> None:
+        take.audio = audio
+        self._job_done(f"Rendered take {take.number}: {len(audio) / SAMPLE_RATE:.1f} s of audio")
+        if self.transport is not None and take is self.current_take():
+            self.transport.set_audio(audio, SAMPLE_RATE)
+        self.rendered.emit(take)
+
+    # ---- export ----------------------------------------------------------------------------------
+    def export(self, kind: str, path: str | None = None) -> Worker | None:
+        take = self.current_take()
+        if take is None:
+            return None
+        _text, file_filter, suffix = EXPORTS[kind]
+        if path is None:
+            if kind == "musescore":
+                from ...core.paths import cache_dir
+
+                path = str(cache_dir() / "musescore" / f"take-{take.number}{suffix}")
+            else:
+                folder = Path(self.settings.export_folder())
+                default = folder / f"take-{take.number}-seed{take.settings.get('seed')}{suffix}"
+                path, _ = QFileDialog.getSaveFileName(self, EXPORTS[kind][0].rstrip("…"), str(default),
+                                                      file_filter)
+                if not path:
+                    return None
+                if not path.endswith(suffix):
+                    path += suffix
+                self.settings.set_export_folder(str(Path(path).parent))
+        worker = export_worker(kind, take.score, Path(path), samples=take.audio, sample_rate=SAMPLE_RATE)
+        worker.finished.connect(lambda written, k=kind: self._on_exported(k, str(written)))
+        worker.failed.connect(lambda message, k=kind: self._failed(f"Export ({k}) failed", message))
+        self.export_jobs = [w for w in self.export_jobs if w.is_running()] + [worker]
+        self.status.emit(f"Exporting {kind}…")
+        return self.jobs.start(worker)
+
+    def _on_exported(self, kind: str, path: str) -> None:
+        self.status.emit(f"Opened {path} in MuseScore" if kind == "musescore" else f"Saved {path}")
+        self.exported.emit(kind, path)
+
+    def _update_buttons(self) -> None:
+        generating = self.worker is not None and self.worker.is_running()
+        rendering = self.render_job is not None and self.render_job.is_running()
+        has_take = self.current_take() is not None
+        self.generate_button.setEnabled(not generating and self.model_combo.currentData() is not None)
+        self.cancel_button.setEnabled(generating or rendering)
+        self.render_button.setEnabled(has_take and not rendering)
+        for button in self.export_buttons.values():
+            button.setEnabled(has_take)
+

@@ -1,0 +1,128 @@
+"""A take's report as HTML for the Generate page: metrics against the corpus range (p10..p90)
+and the originality check (the longest stretch copied from the corpus).
+
+The report comes from the core (a dataclass or a dict); unknown parts are shown as plain
+key/value rows rather than dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import Any, Mapping
+
+from ..style import ERROR_COLOR, OK_COLOR, WARNING_COLOR
+
+METRIC_KEYS = ("metrics", "take_metrics")
+PROFILE_KEYS = ("profile", "corpus_profile", "corpus_range", "corpus")
+VERDICT_KEYS = ("verdicts", "comparison", "vs_corpus")
+COPY_KEYS = ("originality", "copy", "longest_copy")
+
+
+def _as_dict(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if hasattr(value, "to_dict"):
+        try:
+            return value.to_dict()
+        except TypeError:
+            return value
+    return value
+
+
+def _pick(report: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if key in report and report[key] is not None:
+            return report[key]
+    return None
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return html.escape(str(value))
+
+
+def _label(name: str) -> str:
+    return html.escape(name.replace("_", " "))
+
+
+def metrics_table(metrics: Mapping[str, float], profile: Mapping[str, Any] | None,
+                  verdicts: Mapping[str, str] | None) -> str:
+    rows = []
+    for name, value in metrics.items():
+        band = (profile or {}).get(name) if isinstance(profile, Mapping) else None
+        band = _as_dict(band)
+        if isinstance(band, Mapping) and "p10" in band:
+            span = f"{_fmt(band['p10'])} – {_fmt(band['p90'])}"
+        elif isinstance(band, (list, tuple)) and len(band) == 2:
+            span = f"{_fmt(band[0])} – {_fmt(band[1])}"
+        else:
+            span = ""
+        verdict = (verdicts or {}).get(name, "")
+        if not verdict and isinstance(band, Mapping) and "p10" in band and isinstance(value, (int, float)):
+            verdict = "low" if value < band["p10"] else "high" if value > band["p90"] else "in range"
+        colour = OK_COLOR if verdict == "in range" else WARNING_COLOR
+        mark = f"<span style='color:{colour}'>{'✓' if verdict == 'in range' else '⚠'} {verdict}</span>" \
+            if verdict else ""
+        rows.append(f"<tr><td>{_label(name)}</td><td align='right'>{_fmt(value)}</td>"
+                    f"<td align='center'>{span}</td><td>{mark}</td></tr>")
+    head = "<tr><th align='left'>Metric</th><th>Take</th><th>Corpus (10th–90th %)</th><th></th></tr>"
+    return f"<table cellspacing='0' cellpadding='3'>{head}{''.join(rows)}</table>"
+
+
+def originality_html(copy: Any) -> str:
+    copy = _as_dict(copy)
+    if isinstance(copy, Mapping):
+        notes = int(copy.get("notes", 0) or 0)
+        bars = float(copy.get("bars", 0.0) or 0.0)
+        source = copy.get("source")
+        if not notes or not source:
+            return f"<p style='color:{OK_COLOR}'>✓ Original: no copied stretch from the corpus found.</p>"
+        colour = ERROR_COLOR if bars >= 4 else WARNING_COLOR if bars >= 2 else OK_COLOR
+        start = int(float(copy.get("source_bar_start", 0))) + 1
+        return (f"<p style='color:{colour}'>Longest copy: {notes} notes ({bars:.1f} bars) from "
+                f"<i>{html.escape(str(source))}</i>, bar {start}.</p>")
+    return f"<p>{html.escape(str(copy))}</p>"
+
+
+def _generic(report: Mapping[str, Any], skip: set[str]) -> str:
+    rows = []
+    for key, value in report.items():
+        if key in skip:
+            continue
+        value = _as_dict(value)
+        if isinstance(value, Mapping):
+            inner = ", ".join(f"{_label(str(k))}: {_fmt(v)}" for k, v in list(value.items())[:12])
+            rows.append(f"<tr><td><b>{_label(str(key))}</b></td><td>{inner}</td></tr>")
+        elif isinstance(value, (list, tuple)) and len(value) > 12:
+            rows.append(f"<tr><td><b>{_label(str(key))}</b></td><td>{len(value)} items</td></tr>")
+        else:
+            rows.append(f"<tr><td><b>{_label(str(key))}</b></td><td>{_fmt(value)}</td></tr>")
+    return f"<table cellpadding='2'>{''.join(rows)}</table>" if rows else ""
+
+
+def report_html(report: Any) -> str:
+    report = _as_dict(report)
+    if report is None:
+        return "<p><i>No report for this take.</i></p>"
+    if not isinstance(report, Mapping):
+        return f"<p>{html.escape(str(report))}</p>"
+    parts = []
+    metrics = _as_dict(_pick(report, METRIC_KEYS))
+    used: set[str] = set()
+    if isinstance(metrics, Mapping) and metrics:
+        profile = _as_dict(_pick(report, PROFILE_KEYS))
+        verdicts = _as_dict(_pick(report, VERDICT_KEYS))
+        parts.append("<h4>Compared with the corpus</h4>")
+        parts.append(metrics_table(metrics, profile if isinstance(profile, Mapping) else None,
+                                   verdicts if isinstance(verdicts, Mapping) else None))
+        used |= set(METRIC_KEYS) | set(PROFILE_KEYS) | set(VERDICT_KEYS)
+    copy = _pick(report, COPY_KEYS)
+    if copy is not None:
+        parts.insert(0, "<h4>Originality</h4>" + originality_html(copy))
+        used |= set(COPY_KEYS)
+    rest = _generic(report, used)
+    if rest:
+        parts.append("<h4>Details</h4>" + rest)
+    return "".join(parts)

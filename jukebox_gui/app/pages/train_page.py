@@ -1,0 +1,353 @@
+"""Train page: preset, architecture, advanced settings; Start / Pause / Resume / Stop; the live
+loss chart with epoch, ETA and speed; the run's checkpoints; resuming a previous run."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
+                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from ...core.ml.config import ARCHITECTURES, PRESETS, preset
+from ...core.paths import models_dir
+from ..settings import Settings
+from ..style import fmt_seconds, hint_label, title_label
+from ..widgets.loss_plot import LossPlot
+from ..workers import JobManager, TrainRequest, Worker, train_worker
+
+ARCH_LABELS = {"lstm": "LSTM (fast, good default)", "transformer": "Transformer",
+               "seed-bilstm": "Seed BiLSTM (the original method, slow)"}
+PRESET_LABELS = {"tiny": "Tiny (a minute, for trying things)", "laptop": "Laptop (a few minutes)",
+                 "large": "Large (needs a GPU)"}
+CHECKPOINT_SUFFIXES = (".keras", ".h5", ".weights.h5", ".ckpt", ".index")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "model"
+
+
+def find_checkpoints(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.rglob("*") if p.is_file() and p.name.endswith(CHECKPOINT_SUFFIXES)]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def previous_runs() -> list[Path]:
+    """Model folders with a checkpoint that can be resumed, newest first."""
+    runs = [p for p in models_dir().iterdir() if p.is_dir() and find_checkpoints(p)]
+    return sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+class TrainPage(QWidget):
+    trained = Signal(str)  # the bundle folder of the finished model
+    runningChanged = Signal(bool)
+    status = Signal(str)
+
+    def __init__(self, jobs: JobManager, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs, self.settings = jobs, settings
+        self.source = ""
+        self.worker: Worker | None = None
+        self.out_dir: Path | None = None
+        self.last_result: Any = None
+
+        self.corpus_label = hint_label("No corpus chosen yet: pick one on the Corpus page.")
+        self.preset_combo = QComboBox()
+        for name in PRESETS:
+            self.preset_combo.addItem(PRESET_LABELS.get(name, name), name)
+        self.preset_combo.setCurrentIndex(list(PRESETS).index("laptop") if "laptop" in PRESETS else 0)
+        self.arch_combo = QComboBox()
+        for name in ARCHITECTURES:
+            self.arch_combo.addItem(ARCH_LABELS.get(name, name), name)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("model name (default: corpus + date)")
+        basics = QFormLayout()
+        basics.addRow("Preset:", self.preset_combo)
+        basics.addRow("Architecture:", self.arch_combo)
+        basics.addRow("Model name:", self.name_edit)
+
+        # advanced settings, collapsed by default
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setText("Advanced settings")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.toggled.connect(self._toggle_advanced)
+        self.advanced = QWidget()
+        adv = QFormLayout(self.advanced)
+        adv.setContentsMargins(16, 0, 0, 0)
+        self.epochs_spin = QSpinBox(minimum=1, maximum=10_000)
+        self.batch_spin = QSpinBox(minimum=1, maximum=4096)
+        self.lr_spin = QDoubleSpinBox(decimals=5, minimum=0.00001, maximum=1.0, singleStep=0.0005)
+        self.seq_spin = QSpinBox(minimum=8, maximum=8192, singleStep=16)
+        self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
+        adv.addRow("Epochs:", self.epochs_spin)
+        adv.addRow("Batch size:", self.batch_spin)
+        adv.addRow("Learning rate:", self.lr_spin)
+        adv.addRow("Sequence length:", self.seq_spin)
+        adv.addRow("Seed:", self.seed_spin)
+        self.advanced.setVisible(False)
+        self.preset_combo.currentIndexChanged.connect(self._load_preset_defaults)
+        self.arch_combo.currentIndexChanged.connect(self._load_preset_defaults)
+        self._load_preset_defaults()
+
+        self.start_button = QPushButton("Start training")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch; the last checkpoint is kept")
+        self.stop_button.clicked.connect(self.stop)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.runs_combo = QComboBox()
+        self.resume_button = QPushButton("Resume run")
+        self.resume_button.setToolTip("Continue a previous run from its last checkpoint")
+        self.resume_button.clicked.connect(self.resume_previous)
+        resume_row = QHBoxLayout()
+        resume_row.addWidget(self.runs_combo, 1)
+        resume_row.addWidget(self.resume_button)
+
+        settings_box = QGroupBox("Training")
+        left = QVBoxLayout(settings_box)
+        left.addWidget(self.corpus_label)
+        left.addLayout(basics)
+        left.addWidget(self.advanced_toggle)
+        left.addWidget(self.advanced)
+        left.addLayout(buttons)
+        left.addSpacing(8)
+        left.addWidget(QLabel("Previous runs:"))
+        left.addLayout(resume_row)
+        left.addWidget(QLabel("Checkpoints of this run:"))
+        self.checkpoints = QListWidget()
+        self.checkpoints.setMinimumHeight(60)
+        left.addWidget(self.checkpoints, 1)
+
+        self.plot = LossPlot()
+        self.labels: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for i, (key, title) in enumerate((("epoch", "Epoch"), ("eta", "Time left"), ("speed", "Speed"),
+                                          ("val", "Validation loss"), ("ppl", "Perplexity"),
+                                          ("acc", "Accuracy"))):
+            name = QLabel(title)
+            name.setProperty("role", "hint")
+            value = QLabel("—")
+            value.setProperty("role", "stat")
+            self.labels[key] = value
+            grid.addWidget(name, 0, i)
+            grid.addWidget(value, 1, i)
+        self.stage_label = hint_label("")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(grid)
+        right_layout.addWidget(self.plot, 1)
+        right_layout.addWidget(self.stage_label)
+
+        splitter = QSplitter()
+        splitter.addWidget(settings_box)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title_label("Train"))
+        layout.addWidget(hint_label("Teach a model the style of your corpus. Watch the validation loss: "
+                                    "when it stops falling, the model has learned what it can."))
+        layout.addWidget(splitter, 1)
+        self.refresh_runs()
+        self._set_running(False)
+
+    # ---- settings ------------------------------------------------------------------------------
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    def _load_preset_defaults(self) -> None:
+        config = preset(self.preset_combo.currentData(), self.arch_combo.currentData())
+        self.epochs_spin.setValue(config.epochs)
+        self.batch_spin.setValue(config.batch_size)
+        self.lr_spin.setValue(config.learning_rate)
+        self.seq_spin.setValue(config.model.context)
+        self.seed_spin.setValue(config.seed)
+
+    def overrides(self) -> dict[str, Any]:
+        seq_key = "window" if self.arch_combo.currentData() == "seed-bilstm" else "seq_len"
+        return {"epochs": self.epochs_spin.value(), "batch_size": self.batch_spin.value(),
+                "learning_rate": self.lr_spin.value(), seq_key: self.seq_spin.value(),
+                "seed": self.seed_spin.value()}
+
+    def set_corpus(self, source: str, report: Any = None) -> None:
+        self.source = source
+        usable = ""
+        if report is not None:
+            files = getattr(report, "files", []) or []
+            ok = sum(1 for f in files if str(getattr(f, "status", "")).lower() == "ok")
+            usable = f" ({ok} usable files)"
+        self.corpus_label.setText(f"Corpus: <b>{source}</b>{usable}")
+        self._set_running(self.is_running())
+
+    def default_name(self) -> str:
+        base = Path(self.source.replace("demo:", "")).name or "corpus"
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        return _slug(f"{base}-{self.arch_combo.currentData()}-{stamp}")
+
+    # ---- running -------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def start(self) -> None:
+        if self.is_running():
+            return
+        if not self.source:
+            QMessageBox.information(self, "No corpus", "Choose a corpus on the Corpus page first.")
+            return
+        name = _slug(self.name_edit.text().strip()) if self.name_edit.text().strip() else self.default_name()
+        request = TrainRequest(source=self.source, out_dir=models_dir() / name,
+                               preset=self.preset_combo.currentData(), arch=self.arch_combo.currentData(),
+                               overrides=tuple(self.overrides().items()))
+        self._launch(request)
+
+    def resume_previous(self) -> None:
+        folder = self.runs_combo.currentData()
+        if not folder or self.is_running():
+            return
+        request = TrainRequest(source=self.source, out_dir=Path(folder), preset=self.preset_combo.currentData(),
+                               arch=self.arch_combo.currentData(), overrides=tuple(self.overrides().items()),
+                               resume=True)
+        self._launch(request)
+
+    def _launch(self, request: TrainRequest) -> None:
+        self.out_dir = request.out_dir
+        self.plot.clear()
+        for label in self.labels.values():
+            label.setText("—")
+        self.stage_label.setText("Starting… (loading TensorFlow the first time takes a few seconds)")
+        worker = train_worker(request)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self.worker = self.jobs.start(worker)
+        self._set_running(True)
+        self.status.emit(f"Training {request.out_dir.name}…")
+
+    def toggle_pause(self) -> None:
+        if not self.is_running():
+            return
+        if self.worker.paused:
+            self.worker.resume()
+            self.pause_button.setText("Pause")
+            self.stage_label.setText("Training…")
+        else:
+            self.worker.pause()
+            self.pause_button.setText("Resume")
+            self.stage_label.setText("Paused (after the current batch)")
+
+    def stop(self) -> None:
+        if self.is_running():
+            self.worker.cancel()
+            self.stage_label.setText("Stopping after the current batch…")
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running and bool(self.source))
+        self.resume_button.setEnabled(not running and self.runs_combo.count() > 0
+                                      and self.runs_combo.currentData() is not None)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        for widget in (self.preset_combo, self.arch_combo, self.name_edit, self.advanced):
+            widget.setEnabled(not running)
+        if not running:
+            self.pause_button.setText("Pause")
+        self.runningChanged.emit(running)
+
+    # ---- events from the worker -------------------------------------------------------------------
+    def _on_progress(self, events: list) -> None:
+        last_batch = None
+        for event in events:
+            if hasattr(event, "batches") and hasattr(event, "loss"):
+                batches = max(1, int(event.batches))
+                self.plot.add_batch(event.epoch - 1 + event.batch / batches, event.loss)
+                last_batch = event
+            elif hasattr(event, "val_loss"):
+                self._on_epoch(event)
+            else:
+                text = getattr(event, "message", "") or getattr(event, "stage", "")
+                if text:
+                    self.stage_label.setText(str(text))
+        if last_batch is not None:
+            self.labels["speed"].setText(f"{last_batch.tokens_per_s:,.0f} tokens/s")
+            if self.labels["epoch"].text() == "—" or "batch" in self.labels["epoch"].text():
+                self.labels["epoch"].setText(f"{last_batch.epoch} (batch {last_batch.batch}/{last_batch.batches})")
+            if not (self.worker and self.worker.paused):
+                self.stage_label.setText(f"Training: epoch {last_batch.epoch}, batch "
+                                         f"{last_batch.batch}/{last_batch.batches}, loss {last_batch.loss:.3f}")
+
+    def _on_epoch(self, event: Any) -> None:
+        self.plot.add_epoch(event.epoch, event.val_loss, getattr(event, "train_loss", None))
+        self.labels["epoch"].setText(f"{event.epoch} / {event.epochs}")
+        self.labels["eta"].setText(fmt_seconds(getattr(event, "eta_s", None)))
+        self.labels["val"].setText(f"{event.val_loss:.3f}")
+        self.labels["ppl"].setText(f"{getattr(event, 'val_perplexity', float('nan')):.2f}")
+        acc = getattr(event, "val_accuracy", None)
+        acc = getattr(event, "accuracy", None) if acc is None else acc
+        self.labels["acc"].setText(f"{acc:.0%}" if acc is not None else "—")
+        self.status.emit(f"Epoch {event.epoch}/{event.epochs}: validation loss {event.val_loss:.3f}")
+        self.refresh_checkpoints()
+
+    def refresh_checkpoints(self) -> None:
+        self.checkpoints.clear()
+        if self.out_dir is None:
+            return
+        for path in find_checkpoints(self.out_dir):
+            when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%H:%M:%S")
+            self.checkpoints.addItem(f"{path.relative_to(self.out_dir)}   ({when})")
+
+    def refresh_runs(self) -> None:
+        self.runs_combo.clear()
+        for run in previous_runs():
+            self.runs_combo.addItem(run.name, str(run))
+        if not self.runs_combo.count():
+            self.runs_combo.addItem("(no previous runs)", None)
+
+    def _finish(self, text: str) -> None:
+        self.plot.flush()
+        self.stage_label.setText(text)
+        self._set_running(False)
+        self.refresh_checkpoints()
+        self.refresh_runs()
+        self._set_running(False)
+        self.status.emit(text)
+
+    def _on_finished(self, result: Any) -> None:
+        self.last_result = result
+        path = _result_path(result) or self.out_dir
+        self._finish(f"Finished: model saved in {path}")
+        self.trained.emit(str(path))
+
+    def _on_failed(self, message: str) -> None:
+        self._finish("Training failed")
+        QMessageBox.warning(self, "Training failed", message)
+
+    def _on_cancelled(self) -> None:
+        self._finish("Stopped. The last checkpoint is kept: use “Resume run” to continue.")
+
+
+def _result_path(result: Any) -> str | None:
+    if result is None:
+        return None
+    if isinstance(result, (str, Path)):
+        return str(result)
+    for name in ("bundle_path", "bundle_dir", "path", "out_dir"):
+        value = getattr(result, name, None)
+        if value:
+            return str(value)
+    return None

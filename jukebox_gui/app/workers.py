@@ -1,0 +1,325 @@
+"""The ONE seam between Qt and the core: every long job runs here, off the GUI thread.
+
+A ``Worker`` is a QObject moved to its own QThread. Its ``run`` calls a core function with
+``progress=`` (a sink that batches events into ``progress(list)`` signals, at most ~25 per
+second so per-batch training events never flood the GUI thread) and ``cancel=`` (a CancelToken).
+Results come back as ``finished(object)``, domain errors as ``failed(str)``, a user cancel as
+``cancelled()``. Workers never touch widgets. Core modules (and so TensorFlow) are imported
+only inside the job functions, which run in the worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from ..core.errors import Cancelled, JukeboxError
+from ..core.progress import CancelToken
+
+log = logging.getLogger("jukebox.app.workers")
+
+FLUSH_INTERVAL_S = 0.04
+
+
+class Worker(QObject):
+    """Runs ``job(progress=..., cancel=...)`` in a QThread and relays what happens as signals."""
+
+    progress = Signal(list)  # a list of core progress events, oldest first
+    finished = Signal(object)  # the job's return value
+    failed = Signal(str)  # a one-line message for a dialog
+    cancelled = Signal()
+    stopped = Signal()  # always emitted last, whatever the outcome
+
+    def __init__(self, name: str, job: Callable[..., Any]) -> None:
+        super().__init__()
+        self.name = name
+        self.job = job
+        self.token = CancelToken()
+        self.thread: QThread | None = None
+        self._buffer: list[Any] = []
+        self._last_flush = 0.0
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+
+    # ---- controls (called from the GUI thread) ----------------------------------------------
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def pause(self) -> None:
+        self.token.pause()
+
+    def resume(self) -> None:
+        self.token.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.token.paused
+
+    def is_running(self) -> bool:
+        return self.thread is not None and not self._done.is_set()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Block until the job has returned; True if it did within ``timeout_s``."""
+        ok = self._done.wait(timeout_s)
+        if ok and self.thread is not None:
+            self.thread.wait(max(1, int(timeout_s * 1000)))
+        return ok
+
+    # ---- the worker thread -------------------------------------------------------------------
+    def _sink(self, event: Any) -> None:
+        with self._lock:
+            previous = self._buffer[-1] if self._buffer else None
+            self._buffer.append(event)
+            now = time.monotonic()
+            due = now - self._last_flush >= FLUSH_INTERVAL_S
+            if previous is not None and type(previous) is not type(event):
+                due = True
+            if not due:
+                return
+            batch, self._buffer = self._buffer, []
+            self._last_flush = now
+        self.progress.emit(batch)
+
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if batch:
+            self.progress.emit(batch)
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        try:
+            result = self.job(progress=self._sink, cancel=self.token)
+        except Cancelled:
+            self._flush()
+            log.info("%s cancelled after %.1f s", self.name, time.perf_counter() - started)
+            self.cancelled.emit()
+        except JukeboxError as exc:
+            self._flush()
+            log.warning("%s failed: %s", self.name, exc)
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug in the core: log the trace, show one line
+            self._flush()
+            log.exception("%s crashed", self.name)
+            self.failed.emit(f"{self.name} failed unexpectedly ({type(exc).__name__}: {exc}). See the log file.")
+        else:
+            self._flush()
+            log.info("%s finished in %.1f s", self.name, time.perf_counter() - started)
+            self.finished.emit(result)
+        finally:
+            self._done.set()
+            self.stopped.emit()
+            if self.thread is not None:
+                self.thread.quit()  # thread-safe; the loop ends once run() returns
+
+
+class JobManager(QObject):
+    """Starts workers in their own threads, keeps them alive, and stops them all on close."""
+
+    activeChanged = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._active: list[Worker] = []
+
+    def start(self, worker: Worker) -> Worker:
+        thread = QThread()
+        thread.setObjectName(f"jukebox-{worker.name}")
+        worker.thread = thread
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.stopped.connect(self._on_stopped)
+        self._active.append(worker)
+        thread.start()
+        self.activeChanged.emit(len(self._active))
+        return worker
+
+    def _on_stopped(self) -> None:
+        worker = self.sender()
+        if isinstance(worker, Worker) and worker in self._active:
+            self._active.remove(worker)
+            if worker.thread is not None:
+                worker.thread.wait(2000)
+            self.activeChanged.emit(len(self._active))
+
+    def active(self, name: str | None = None) -> list[Worker]:
+        return [w for w in self._active if w.is_running() and (name is None or w.name == name)]
+
+    def cancel_all(self) -> None:
+        for worker in list(self._active):
+            worker.cancel()
+
+    def stop_all(self, timeout_s: float = 5.0) -> bool:
+        """Cancel every job and wait for all of them; True if they all stopped in time."""
+        self.cancel_all()
+        deadline = time.monotonic() + timeout_s
+        ok = True
+        for worker in list(self._active):
+            ok = worker.wait(max(0.0, deadline - time.monotonic())) and ok
+        return ok
+
+
+# ---- the jobs: plain functions, core imported lazily (in the worker thread) ----------------------
+
+def resolve_source(source: str) -> Path:
+    """A folder path or ``demo:NAME`` -> a folder of MIDI files (demo corpora built on first use)."""
+    from ..core.demo import resolve_source as core_resolve
+
+    return Path(core_resolve(source))
+
+
+def scan_worker(source: str) -> Worker:
+    def job(progress, cancel):
+        from ..core.data.scan import scan
+
+        folder = resolve_source(source) if source.startswith("demo:") else Path(source)
+        return scan(folder, progress=progress, cancel=cancel)
+
+    return Worker("scan", job)
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    source: str
+    out_dir: Path
+    preset: str = "tiny"
+    arch: str = "lstm"
+    overrides: tuple[tuple[str, Any], ...] = ()
+    resume: bool = False
+    from_bundle: str | None = None
+
+
+def train_worker(request: TrainRequest) -> Worker:
+    def job(progress, cancel):
+        from ..core.ml import training
+
+        config = training_config(request.preset, request.arch, dict(request.overrides))
+        source = request.source
+        if source.startswith("demo:"):
+            source = str(resolve_source(source))
+        kwargs: dict[str, Any] = {"progress": progress, "cancel": cancel}
+        if request.resume:
+            kwargs["resume"] = True
+        if request.from_bundle:
+            kwargs["from_bundle"] = request.from_bundle
+        return training.train(source, request.out_dir, config, **kwargs)
+
+    return Worker("train", job)
+
+
+def training_config(preset: str, arch: str, overrides: dict[str, Any]) -> Any:
+    """The core TrainConfig for a preset + architecture + advanced overrides
+    (epochs, batch_size, learning_rate, seed, seq_len); ``None`` keeps the preset's value."""
+    import dataclasses
+
+    from ..core.ml.config import preset as make_preset
+
+    config = make_preset(preset, arch)
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    model_fields = {f.name for f in dataclasses.fields(config.model)}
+    model_changes = {k: overrides.pop(k) for k in list(overrides) if k in model_fields and k != "arch"}
+    if model_changes:
+        config = dataclasses.replace(config, model=dataclasses.replace(config.model, **model_changes))
+    fields = {f.name for f in dataclasses.fields(config)}
+    return dataclasses.replace(config, **{k: v for k, v in overrides.items() if k in fields})
+
+
+def load_bundle(name_or_path: str) -> Any:
+    from ..core.ml import bundle as bundles
+
+    path = Path(name_or_path)
+    if path.exists():
+        return bundles.load_bundle(path)
+    return bundles.load_bundle(bundles.resolve_bundle(name_or_path))
+
+
+def generate_worker(model: str, settings: dict[str, Any]) -> Worker:
+    def job(progress, cancel):
+        from ..core.ml.generation import GenerationConfig, generate
+
+        import dataclasses
+
+        known = {f.name for f in dataclasses.fields(GenerationConfig)}
+        unknown = sorted(k for k, v in settings.items() if v is not None and k not in known)
+        if unknown:
+            log.warning("generation settings not supported by the core, ignored: %s", unknown)
+        bundle = load_bundle(model)
+        config = GenerationConfig(**{k: v for k, v in settings.items() if v is not None and k in known})
+        return generate(bundle, config, progress=progress, cancel=cancel)
+
+    return Worker("generate", job)
+
+
+def list_models_worker() -> Worker:
+    def job(progress, cancel):
+        from ..core.ml import bundle as bundles
+
+        return bundles.list_bundles()
+
+    return Worker("models", job)
+
+
+def render_worker(score: Any, soundfont: str | None) -> Worker:
+    def job(progress, cancel):
+        from ..core.audio.render import render_score
+
+        return render_score(score, soundfont=soundfont or None, progress=progress, cancel=cancel)
+
+    return Worker("render", job)
+
+
+def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = 44100) -> Worker:
+    """``kind``: midi, musicxml, wav or musescore. Returns the written path."""
+
+    def job(progress, cancel):
+        if kind == "midi":
+            from ..core.music.midi_io import write_midi
+
+            write_midi(score, path)
+        elif kind == "musicxml":
+            from ..core.music.musicxml import export_musicxml
+
+            export_musicxml(score, path)
+        elif kind == "wav":
+            from ..core.audio.wav import write_wav
+
+            data = samples
+            if data is None:
+                from ..core.audio.render import render_score
+
+                data = render_score(score, progress=progress, cancel=cancel)
+            write_wav(path, data, sample_rate)
+        elif kind == "musescore":
+            from ..core.music.midi_io import write_midi
+            from ..core.music.musescore import open_in_musescore
+
+            write_midi(score, path)
+            open_in_musescore(path)
+        else:
+            raise JukeboxError(f"unknown export format {kind!r}")
+        return path
+
+    return Worker(f"export-{kind}", job)
+
+
+def warm_up_tensorflow() -> threading.Thread:
+    """Import TensorFlow in a daemon thread so the first training starts sooner."""
+
+    def target() -> None:
+        started = time.perf_counter()
+        try:
+            from ..core.ml import training  # noqa: F401
+        except Exception:  # warming up is optional: the real job reports real errors
+            log.debug("TensorFlow warm-up failed", exc_info=True)
+            return
+        log.info("TensorFlow warmed up in %.1f s", time.perf_counter() - started)
+
+    thread = threading.Thread(target=target, name="jukebox-tf-warmup", daemon=True)
+    thread.start()
+    return thread
