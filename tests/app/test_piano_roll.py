@@ -194,3 +194,18 @@ def test_twenty_thousand_notes_paint_fast_and_cull(roll, capsys):
     assert roll.last_visited < 1_000, "a zoomed-in view must not visit every note"
     assert 0 < roll.last_drawn <= roll.last_visited
     assert t_zoomed < 0.1
+
+
+def test_resize_refits_until_the_user_zooms(qtbot):
+    roll = PianoRoll()
+    qtbot.addWidget(roll)
+    roll.set_score(make_score(n_bars=8))  # before the page is laid out
+    roll.resize(1000, 400)
+    roll.show()
+    qtbot.waitExposed(roll)
+    fitted = roll.pixels_per_beat
+    assert fitted * 32 == pytest.approx(roll.viewport().width() - KEY_W, rel=0.05)
+    roll.zoom_in()
+    zoomed = roll.pixels_per_beat
+    roll.resize(700, 400)
+    assert roll.pixels_per_beat == zoomed

@@ -44,6 +44,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         self._key_h = 10  # pixels per semitone
         self._playhead_beat: float | None = None
         self.follow_playhead = True
+        self._fitted = True  # re-fit on resize until the user zooms
         self.last_visited = 0  # notes looked at in the last paint (the culling works if small)
         self.last_drawn = 0  # notes actually drawn in the last paint
         self.setMinimumSize(240, 160)
@@ -111,6 +112,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         self._update_scrollbars()
         self.horizontalScrollBar().setValue(0)
         self._center_pitch()
+        self._fitted = True
         self.viewport().update()
 
     # ---- geometry ------------------------------------------------------------------------
@@ -148,6 +150,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         self.verticalScrollBar().setValue(int(mid_y - self._note_area().height() / 2))
 
     def _zoom_at(self, x: float, factor: float) -> None:
+        self._fitted = False
         anchor = self._beat_of(x)
         self._ppb = float(np.clip(self._ppb * factor, MIN_PPB, MAX_PPB))
         self._update_scrollbars()
@@ -175,7 +178,10 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
     # ---- events --------------------------------------------------------------------------
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._update_scrollbars()
+        if self._fitted:
+            self.fit()  # e.g. set_score before the page was laid out
+        else:
+            self._update_scrollbars()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         self.viewport().update()
