@@ -75,8 +75,8 @@ def test_position_advances_while_playing(player, wav, qtbot):
     qtbot.waitUntil(lambda: player.position() > 0.3, timeout=5000)
     assert any(p > 0.2 for p in positions), "positionChanged must follow playback"
     n_before = len(positions)
-    qtbot.wait(200)
-    assert len(positions) > n_before + 2, "polling should emit ~30 times a second"
+    # ~30 Hz polling: several updates within half a second even on a loaded machine
+    qtbot.waitUntil(lambda: len(positions) > n_before + 3, timeout=500)
 
 
 def test_pause_holds_position_and_stop_rewinds(player, wav, qtbot):

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import bisect
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,15 +15,24 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPolygonF
 
 KEY_W = 44  # keyboard ruler width (px)
 RULER_H = 20  # bar-number ruler height (px)
-MIN_PPB, MAX_PPB = 0.5, 600.0  # horizontal zoom limits, pixels per quarter-note beat
+MIN_PPB, MAX_PPB = 0.05, 600.0  # horizontal zoom limits, pixels per quarter-note beat
 ZOOM_STEP = 1.25
 VEL_LEVELS = 8
+LEGEND_ROWS = 8  # track names shown in the corner legend
 EMPTY_TEXT = "Generate a take to see it here"
 TRACK_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
                  "#9c755f", "#ff9da7")
 DRUM_COLOUR = "#8c8c8c"
 BLACK_KEYS = {1, 3, 6, 8, 10}
 NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def _every(bar_px: float, min_px: float) -> int:
+    """Draw every Nth bar (N a power of two) so that drawn bars are at least ``min_px`` apart."""
+    every = 1
+    while every * bar_px < min_px and every < 1 << 20:
+        every *= 2
+    return every
 
 
 def pitch_name(pitch: int) -> str:
@@ -129,7 +137,7 @@ class PianoRollPainting:
         bar_lines, beat_lines = [], []
         top, bottom = float(area.top()), float(area.bottom() + 1)
         for i, (bar, length, step) in self._visible_bars(b0, b1):
-            every = max(1, math.ceil(4.0 / max(length * self._ppb, 1e-6)))
+            every = _every(length * self._ppb, 8.0)
             if i % every == 0:
                 x = round(self._x_of(bar)) + 0.5
                 bar_lines.append(QLineF(x, top, x, bottom))
@@ -172,7 +180,7 @@ class PianoRollPainting:
             x0 = KEY_W + starts * ppb - hval
             x1 = KEY_W + ends * ppb - hval - 1.0  # a pixel gap between repeated notes
             if track.is_drum:  # drum hits: small squares whatever their length
-                x1 = np.maximum(x1, x0 + max(3.0, kh * 0.8))
+                x1 = np.maximum(x1, x0 + min(kh * 0.8, max(2.0, ppb * 0.25)))
             x0c, x1c = np.maximum(x0, left), np.minimum(x1, right)
             widths = np.maximum(x1c - x0c, 1.0)
             ys = RULER_H + (127 - pitches.astype(np.float64)) * kh - vval + 0.5
@@ -201,7 +209,10 @@ class PianoRollPainting:
         if len(self._tracks) < 2:
             return
         fm = p.fontMetrics()
-        names = [t.name[:24] for t in self._tracks]
+        names = [t.name[:24] for t in self._tracks[:LEGEND_ROWS]]
+        extra = len(self._tracks) - len(names)
+        if extra:
+            names.append(f"+{extra} more")
         row = fm.height() + 2
         width = max(fm.horizontalAdvance(n) for n in names) + 26
         box = QRect(area.right() - width - 8, area.top() + 6, width, row * len(names) + 6)
@@ -213,7 +224,8 @@ class PianoRollPainting:
         dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
         for i, name in enumerate(names):
             y = box.top() + 3 + i * row
-            p.fillRect(QRect(box.left() + 6, y + (row - 10) // 2, 12, 10), self._track_colour(i, dark))
+            if i < LEGEND_ROWS:
+                p.fillRect(QRect(box.left() + 6, y + (row - 10) // 2, 12, 10), self._track_colour(i, dark))
             p.setPen(pal.color(QPalette.ColorRole.WindowText))
             p.drawText(QRect(box.left() + 22, y, width - 24, row), Qt.AlignmentFlag.AlignVCenter, name)
 
@@ -249,9 +261,9 @@ class PianoRollPainting:
         p.setClipRect(QRect(KEY_W, 0, area.width(), RULER_H))
         p.setPen(pal.color(QPalette.ColorRole.ButtonText))
         b0, b1 = self._beat_of(KEY_W), self._beat_of(area.right() + 1)
-        fm = p.fontMetrics()
+        label_w = p.fontMetrics().horizontalAdvance(str(len(self._bars))) + 10  # widest bar number
         for i, (bar, length, _step) in self._visible_bars(b0, b1):
-            every = max(1, math.ceil((fm.horizontalAdvance(str(i + 1)) + 10) / max(length * self._ppb, 1e-6)))
+            every = _every(length * self._ppb, label_w)
             if i % every:
                 continue
             x = round(self._x_of(bar))
