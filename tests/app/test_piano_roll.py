@@ -76,7 +76,44 @@ def test_empty_state_and_clearing(roll):
     assert roll.score() is None
     roll.set_score(None)
     render(roll)
-    assert roll.last_drawn == 0 and EMPTY_TEXT
+    assert roll.last_drawn == 0
+
+
+def _count_colour(img: QImage, colour: QColor) -> int:
+    target = colour.rgb()
+    return sum(1 for y in range(0, img.height(), 2) for x in range(0, img.width(), 2) if img.pixel(x, y) == target)
+
+
+def test_empty_state_text_is_drawn(roll):
+    pal = roll.palette()
+    pal.setColor(QPalette.ColorRole.PlaceholderText, QColor("#ff0000"))
+    roll.setPalette(pal)
+    assert EMPTY_TEXT.startswith("Generate a take")
+    assert _count_colour(render(roll), QColor("#ff0000")) > 20
+    roll.set_score(make_score())
+    assert _count_colour(render(roll), QColor("#ff0000")) == 0
+
+
+def render_light(roll) -> QImage:
+    roll.setPalette(QApplication.style().standardPalette())
+    return render(roll)
+
+
+def test_follows_a_dark_palette(roll):
+    roll.set_score(make_score())
+    pal = roll.palette()
+    pal.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    pal.setColor(QPalette.ColorRole.Base, QColor("#181818"))
+    pal.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    roll.setPalette(pal)
+    img = render(roll)
+    _lo, hi = roll._visible_pitches(roll._note_area())
+    pitch = next(p for p in range(hi - 1, 0, -1) if p % 12 in (0, 2, 4, 5, 7, 9, 11))  # a white-key row
+    assert pitch > 72  # above every note of make_score()
+    y = roll._y_of(pitch) + roll._key_h // 2
+    assert RULER_H < y < img.height()
+    assert QColor(img.pixel(KEY_W + 7, y)).lightness() < 60
+    assert QColor(render_light(roll).pixel(KEY_W + 7, y)).lightness() > 200
 
 
 def test_notes_are_painted_with_track_colour_and_velocity_shading(roll):
