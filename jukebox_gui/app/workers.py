@@ -193,13 +193,19 @@ class TrainRequest:
     overrides: tuple[tuple[str, Any], ...] = ()
     resume: bool = False
     from_bundle: str | None = None
+    config: tuple[tuple[str, Any], ...] = ()  # a saved TrainConfig dict (resume): wins over preset
 
 
 def train_worker(request: TrainRequest) -> Worker:
     def job(progress, cancel):
         from ..core.ml import training
 
-        config = training_config(request.preset, request.arch, dict(request.overrides))
+        if request.config:
+            from ..core.ml.config import train_config_from_dict
+
+            config = train_config_from_dict(dict(request.config))
+        else:
+            config = training_config(request.preset, request.arch, dict(request.overrides))
         source = request.source
         if source.startswith("demo:"):
             source = str(resolve_source(source))
@@ -233,6 +239,11 @@ def training_config(preset: str, arch: str, overrides: dict[str, Any]) -> Any:
 def load_bundle(name_or_path: str) -> Any:
     from ..core.ml import bundle as bundles
 
+    if name_or_path.startswith("builtin:"):
+        from ..core.ml.builtin_models import available_builtins
+
+        for name, folder in available_builtins().items():
+            bundles.BUILTIN.setdefault(name, str(folder))
     path = Path(name_or_path)
     if path.exists():
         return bundles.load_bundle(path)
@@ -256,13 +267,46 @@ def generate_worker(model: str, settings: dict[str, Any]) -> Worker:
     return Worker("generate", job)
 
 
+def list_models() -> list[dict[str, Any]]:
+    """Built-in and trained models with their validation figures (reads small JSON files)."""
+    import json
+
+    from ..core.ml import bundle as bundles
+    from ..core.ml.builtin_models import BUILTIN_MODELS, available_builtins
+
+    rows: list[dict[str, Any]] = []
+    for name, folder in sorted(available_builtins().items()):
+        rows.append({"name": name, "ref": f"builtin:{name}", "path": str(folder), "builtin": True,
+                     "corpus": BUILTIN_MODELS[name].corpus, **_training_figures(folder, json)})
+        bundles.BUILTIN.setdefault(name, str(folder))
+    for info in bundles.list_bundles():
+        row = {"name": info.name, "ref": str(info.path), "path": str(info.path), "builtin": False,
+               "arch": info.arch, "preset": info.preset, "created": info.created, "ok": info.ok,
+               "problem": info.problem, **_training_figures(info.path, json)}
+        rows.append(row)
+    return rows
+
+
+def _training_figures(folder: Path | str, json: Any) -> dict[str, Any]:
+    folder = Path(folder)
+    out: dict[str, Any] = {}
+    try:
+        training = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return out
+    out["arch"] = config.get("arch")
+    out["created"] = config.get("created")
+    out["val_loss"] = training.get("best_val_loss")
+    out["val_perplexity"] = training.get("val_perplexity")
+    corpus = training.get("corpus") or {}
+    if isinstance(corpus, dict) and corpus.get("pieces"):
+        out.setdefault("corpus", f"{corpus['pieces']} pieces")
+    return out
+
+
 def list_models_worker() -> Worker:
-    def job(progress, cancel):
-        from ..core.ml import bundle as bundles
-
-        return bundles.list_bundles()
-
-    return Worker("models", job)
+    return Worker("models", lambda progress, cancel: list_models())
 
 
 def render_worker(score: Any, soundfont: str | None) -> Worker:

@@ -26,9 +26,9 @@ except ImportError:  # pragma: no cover - depends on what has landed
 
 SAMPLE_RATE = 44100
 EXPORTS = {  # kind: (button text, file filter, suffix)
-    "midi": ("Export MIDI…", "MIDI files (*.mid)", ".mid"),
-    "musicxml": ("Export MusicXML…", "MusicXML files (*.musicxml)", ".musicxml"),
-    "wav": ("Export WAV…", "WAV audio (*.wav)", ".wav"),
+    "midi": ("MIDI…", "MIDI files (*.mid)", ".mid"),
+    "musicxml": ("MusicXML…", "MusicXML files (*.musicxml)", ".musicxml"),
+    "wav": ("WAV…", "WAV audio (*.wav)", ".wav"),
     "musescore": ("Open in MuseScore", "", ".mid"),
 }
 GM_FAMILIES = ("Piano", "Chromatic percussion", "Organ", "Guitar", "Bass", "Strings", "Ensemble", "Brass",
@@ -169,10 +169,14 @@ class GeneratePage(QWidget):
         self.render_button.setToolTip("Synthesise the take with FluidSynth so it can be played")
         self.render_button.clicked.connect(self.render)
         self.export_buttons: dict[str, QPushButton] = {}
+        play_row = QHBoxLayout()
+        play_row.addWidget(self.render_button)
+        play_row.addWidget(transport_widget, 1)
         actions = QHBoxLayout()
-        actions.addWidget(self.render_button)
+        actions.addWidget(QLabel("Export:"))
         for kind, (text, _filter, _suffix) in EXPORTS.items():
             button = QPushButton(text)
+            button.setToolTip("Open the take in MuseScore" if kind == "musescore" else f"Save the take as {kind.upper()}")
             button.clicked.connect(lambda _checked=False, k=kind: self.export(k))
             self.export_buttons[kind] = button
             actions.addWidget(button)
@@ -181,7 +185,7 @@ class GeneratePage(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.piano_roll, 3)
-        right_layout.addWidget(transport_widget)
+        right_layout.addLayout(play_row)
         right_layout.addLayout(actions)
         right_layout.addWidget(self.report, 1)
 
@@ -355,7 +359,7 @@ class GeneratePage(QWidget):
             else:
                 folder = Path(self.settings.export_folder())
                 default = folder / f"take-{take.number}-seed{take.settings.get('seed')}{suffix}"
-                path, _ = QFileDialog.getSaveFileName(self, EXPORTS[kind][0].rstrip("…"), str(default),
+                path, _ = QFileDialog.getSaveFileName(self, f"Export {EXPORTS[kind][0].rstrip('…')}", str(default),
                                                       file_filter)
                 if not path:
                     return None

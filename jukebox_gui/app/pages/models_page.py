@@ -95,6 +95,10 @@ class ModelsPage(QWidget):
             ref = self.reference(info)
             name = str(_get(info, "name", default=Path(ref).name))
             kind = "bundled" if ref.startswith("builtin:") or _get(info, "builtin", default=False) else "trained"
+            problem = _get(info, "problem", default="")
+            usable = _get(info, "ok", default=True) is not False
+            if not usable:
+                kind = "unfinished" if "unfinished" in str(problem) else "broken"
             cells = (name, kind, _get(info, "arch", "architecture", default="—"),
                      _get(info, "corpus", "source", default="—"),
                      str(_get(info, "created", "date", "trained_at", default="—"))[:19].replace("T", " "),
@@ -102,9 +106,10 @@ class ModelsPage(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(str(text))
                 item.setData(Qt.ItemDataRole.UserRole, ref)
-                item.setToolTip(ref)
+                item.setToolTip(f"{ref}\n{problem}" if problem else ref)
                 self.table.setItem(row, col, item)
-            choices.append((f"{name} ({kind})", ref))
+            if usable:
+                choices.append((f"{name} ({kind})", ref))
         self.empty_hint.setText("" if self.models else "No models yet: train one on the Train page.")
         self._selection_changed()
         self.modelsChanged.emit(choices)

@@ -4,6 +4,7 @@ loss chart with epoch, ETA and speed; the run's checkpoints; resuming a previous
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -24,23 +25,34 @@ ARCH_LABELS = {"lstm": "LSTM (fast, good default)", "transformer": "Transformer"
                "seed-bilstm": "Seed BiLSTM (the original method, slow)"}
 PRESET_LABELS = {"tiny": "Tiny (a minute, for trying things)", "laptop": "Laptop (a few minutes)",
                  "large": "Large (needs a GPU)"}
-CHECKPOINT_SUFFIXES = (".keras", ".h5", ".weights.h5", ".ckpt", ".index")
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "model"
 
 
-def find_checkpoints(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+def find_checkpoints(folder: Path) -> list[tuple[str, Path]]:
+    """(label, folder) of each epoch checkpoint in a run folder, newest first; marks last/best."""
+    root = folder / "checkpoints"
+    if not root.is_dir():
         return []
-    found = [p for p in folder.rglob("*") if p.is_file() and p.name.endswith(CHECKPOINT_SUFFIXES)]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    marks: dict[str, list[str]] = {}
+    for which in ("last", "best"):
+        try:
+            info = json.loads((root / f"{which}.json").read_text(encoding="utf-8"))
+            marks.setdefault(str(info.get("dir")), []).append(which)
+        except (OSError, ValueError, AttributeError):
+            continue
+    found = []
+    for path in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
+        tag = f"  [{', '.join(marks[path.name])}]" if path.name in marks else ""
+        found.append((path.name + tag, path))
+    return found
 
 
 def previous_runs() -> list[Path]:
     """Model folders with a checkpoint that can be resumed, newest first."""
-    runs = [p for p in models_dir().iterdir() if p.is_dir() and find_checkpoints(p)]
+    runs = [p for p in models_dir().iterdir() if (p / "checkpoints" / "last.json").is_file()]
     return sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
@@ -220,9 +232,17 @@ class TrainPage(QWidget):
         folder = self.runs_combo.currentData()
         if not folder or self.is_running():
             return
+        if not self.source:
+            QMessageBox.information(self, "No corpus", "Choose the run's corpus on the Corpus page first.")
+            return
+        try:
+            state = json.loads((Path(folder) / "checkpoints" / "last.json").read_text(encoding="utf-8"))
+            saved = tuple((state.get("config") or {}).items())
+        except (OSError, ValueError, AttributeError):
+            saved = ()
         request = TrainRequest(source=self.source, out_dir=Path(folder), preset=self.preset_combo.currentData(),
                                arch=self.arch_combo.currentData(), overrides=tuple(self.overrides().items()),
-                               resume=True)
+                               resume=True, config=saved)
         self._launch(request)
 
     def _launch(self, request: TrainRequest) -> None:
@@ -307,9 +327,9 @@ class TrainPage(QWidget):
         self.checkpoints.clear()
         if self.out_dir is None:
             return
-        for path in find_checkpoints(self.out_dir):
+        for label, path in find_checkpoints(self.out_dir):
             when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%H:%M:%S")
-            self.checkpoints.addItem(f"{path.relative_to(self.out_dir)}   ({when})")
+            self.checkpoints.addItem(f"{label}   ({when})")
 
     def refresh_runs(self) -> None:
         self.runs_combo.clear()

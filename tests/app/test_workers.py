@@ -1,0 +1,94 @@
+"""The Qt<->core seam: results, errors and cancels come back as signals on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from jukebox_gui.app.workers import JobManager, Worker
+from jukebox_gui.core.errors import CorpusError
+from jukebox_gui.core.progress import Progress
+
+
+@pytest.fixture
+def jobs(qtbot):
+    manager = JobManager()
+    yield manager
+    manager.stop_all(5.0)
+
+
+def test_result_arrives_on_the_gui_thread(qtbot, jobs):
+    seen = {}
+
+    def job(progress, cancel):
+        seen["worker_thread"] = threading.current_thread()
+        for i in range(5):
+            progress(Progress("count", i + 1, 5))
+        return 42
+
+    worker = Worker("count", job)
+    events = []
+    worker.progress.connect(events.extend)
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        jobs.start(worker)
+    assert blocker.args == [42]
+    assert seen["worker_thread"] is not threading.main_thread()
+    qtbot.waitUntil(lambda: [e.done for e in events] == [1, 2, 3, 4, 5], timeout=2000)
+    qtbot.waitUntil(lambda: not jobs.active(), timeout=2000)
+
+
+def test_domain_error_becomes_failed_signal(qtbot, jobs):
+    def job(progress, cancel):
+        raise CorpusError("the folder has no MIDI files")
+
+    worker = Worker("scan", job)
+    with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
+        jobs.start(worker)
+    assert blocker.args == ["the folder has no MIDI files"]
+
+
+def test_bug_in_job_is_reported_not_raised(qtbot, jobs):
+    worker = Worker("oops", lambda progress, cancel: 1 / 0)
+    with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
+        jobs.start(worker)
+    assert "ZeroDivisionError" in blocker.args[0]
+
+
+def test_cancel_and_stop_all_within_timeout(qtbot, jobs):
+    started = threading.Event()
+
+    def job(progress, cancel):
+        started.set()
+        while True:
+            cancel.wait_if_paused(0.05)
+            cancel.raise_if_cancelled()
+            time.sleep(0.01)
+
+    worker = Worker("loop", job)
+    jobs.start(worker)
+    assert started.wait(5)
+    worker.pause()
+    assert worker.paused
+    with qtbot.waitSignal(worker.cancelled, timeout=5000):
+        t0 = time.monotonic()
+        assert jobs.stop_all(5.0)
+        assert time.monotonic() - t0 < 5.0
+    assert not worker.is_running()
+
+
+def test_frequent_events_are_batched(qtbot, jobs):
+    def job(progress, cancel):
+        for i in range(2000):
+            progress(Progress("fast", i + 1, 2000))
+        return None
+
+    worker = Worker("fast", job)
+    batches = []
+    worker.progress.connect(batches.append)
+    with qtbot.waitSignal(worker.finished, timeout=5000):
+        jobs.start(worker)
+    qtbot.waitUntil(lambda: sum(len(b) for b in batches) == 2000, timeout=2000)
+    assert len(batches) < 200  # not one signal per event
+    assert batches[-1][-1].done == 2000
