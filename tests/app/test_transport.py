@@ -159,3 +159,20 @@ def test_wired_to_piano_roll(transport, wav, qtbot):
     x = round(roll._x_of(3.0))  # beat 3 at 120 bpm = 1.5 s
     qtbot.mouseClick(roll.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 100))
     assert transport.player.position() == pytest.approx(1.5, abs=0.05)
+
+
+def test_set_audio_plays_rendered_samples(transport, isolated_home, qtbot):
+    rate = 22050
+    samples = (0.2 * np.sin(np.arange(rate) * 2 * np.pi * 330 / rate)).astype(np.float32)  # 1 s
+    assert transport.set_audio(samples, rate)
+    first = transport.player.source
+    assert first is not None and first.is_relative_to(isolated_home)
+    assert transport.player.duration == pytest.approx(1.0, abs=0.01)
+    assert transport.set_audio(np.stack([samples, samples], axis=1)[: rate // 2], rate)  # stereo, 0.5 s
+    assert transport.player.source != first  # the loaded file is never overwritten in place
+    assert transport.player.duration == pytest.approx(0.5, abs=0.01)
+    transport.play()
+    qtbot.waitUntil(lambda: transport.player.position() > 0.1, timeout=5000)
+    assert transport.set_audio(np.full(100, np.nan), rate) is False
+    assert "NaN" in transport.info_label.text()
+    assert not transport.play_button.isEnabled()

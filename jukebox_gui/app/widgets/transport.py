@@ -7,6 +7,7 @@ Wiring for a page::
     roll.seekRequested.connect(transport.seek)
     window.addAction(transport.play_pause_action)  # space bar anywhere in the window
     transport.set_wav(path)                        # after the worker rendered the take
+    transport.set_audio(samples, 44100)            # or straight from the renderer's array
 
 ``set_enabled_reason(False, "Rendering…")`` disables Play and shows the reason.
 """
@@ -112,6 +113,25 @@ class Transport(QWidget):
         self._error = ""
         self._refresh()
         return True
+
+    def set_audio(self, audio, sample_rate: int) -> bool:
+        """Play rendered samples (float in [-1, 1], (frames,) or (frames, 1|2)): writes them to a
+        cache WAV (alternating two names, so the loaded file is never replaced under the player)
+        and loads it. Prefer ``set_wav`` when the renderer already wrote a file."""
+        from jukebox_gui.core.audio.wav import write_wav
+        from jukebox_gui.core.errors import JukeboxError
+        from jukebox_gui.core.paths import cache_dir
+
+        self._audio_slot = 1 - getattr(self, "_audio_slot", 1)
+        path = cache_dir() / "playback" / f"take-{os.getpid()}-{id(self):x}-{self._audio_slot}.wav"
+        try:
+            write_wav(path, audio, sample_rate)
+        except JukeboxError as exc:
+            self._player.unload()
+            self._error = str(exc)
+            self._refresh()
+            return False
+        return self.set_wav(path)
 
     def clear(self) -> None:
         """Forget the loaded take (e.g. a new take is being generated)."""
