@@ -101,6 +101,7 @@ class BatchCallback(keras.callbacks.Callback):
         self._epoch = epoch
         self._epoch_start = time.monotonic()
         self._paused_s = 0.0
+        self._last_event = 0.0  # the first batch of every epoch is always reported
         self.batches_done = 0
 
     @property
@@ -110,6 +111,12 @@ class BatchCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.batches_done = batch + 1
+        now = time.monotonic()
+        if self.sink is not None and (now - self._last_event >= self.batch_every_s or batch + 1 == self.steps):
+            self._last_event = now
+            loss = float((logs or {}).get("loss", float("nan")))
+            self.sink(BatchEnd(self._epoch + 1, batch + 1, self.steps, loss,
+                               (batch + 1) * self.targets_per_step / self.train_seconds))
         if self.cancel is not None:
             if self.cancel.paused and not self.cancel.cancelled:
                 paused_at = time.monotonic()
@@ -119,10 +126,3 @@ class BatchCallback(keras.callbacks.Callback):
             if self.cancel.cancelled:
                 self.cancelled = True
                 self.model.stop_training = True
-                return
-        now = time.monotonic()
-        if self.sink is not None and (now - self._last_event >= self.batch_every_s or batch + 1 == self.steps):
-            self._last_event = now
-            loss = float((logs or {}).get("loss", float("nan")))
-            self.sink(BatchEnd(self._epoch + 1, batch + 1, self.steps, loss,
-                               (batch + 1) * self.targets_per_step / self.train_seconds))

@@ -67,6 +67,7 @@ class TrainConfig:
     window_stride: int = 0          # 0 = seq_len // 2 (lstm/transformer) or 1 (seed-bilstm)
     max_windows_per_epoch: int = 0  # 0 = all windows; else a random sample each epoch
     patience: int = 4               # early stopping on validation loss; 0 = off
+    min_delta: float = 0.001        # a validation loss must beat the best by this much to count
     time_budget_s: float = 0.0      # 0 = none; stop after the epoch that would overrun it
     seed: int = 1234
     strategy: str = "default"

@@ -153,9 +153,9 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     strategy = get_strategy(config.strategy)
     with strategy.scope():
         model = build_model(config.model, int(tokenizer.vocab_size))
-        compile_model(model, config)
         if base is not None:
             model.load_weights(str(base.path / "model.weights.h5"))
+        compile_model(model, config)
         if state is not None:
             checkpoints.restore(out, model, state)
     start_epoch = int(state["epoch"]) if state else 0
@@ -183,7 +183,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
                         callbacks=[batches], verbose=0, shuffle=False)
         if batches.cancelled:
             done = start_epoch if not history.get("loss") else len(history["loss"])
-            raise Cancelled(f"training cancelled during epoch {epoch + 1}; the checkpoint of epoch {done} is kept "
+            raise Cancelled(f"training cancelled in epoch {epoch + 1} at batch {batches.batches_done} of {plan.steps}; "
+                            f"the checkpoint of epoch {done} is kept "
                             "(train again with --resume to continue)")
         targets_per_s = plan.steps * plan.targets_per_step / batches.train_seconds
         val = model.evaluate(val_ds, verbose=0, return_dict=True)
@@ -196,10 +197,12 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
             raise TrainingError(f"training diverged in epoch {epoch + 1} (loss is {logs['loss']}); "
                                 "try a lower learning rate (--lr)")
         is_best = logs["val_loss"] < best_val
-        if is_best:
-            best_val, best_epoch, wait = logs["val_loss"], epoch + 1, 0
+        if logs["val_loss"] < best_val - config.min_delta:
+            wait = 0
         else:
             wait += 1
+        if is_best:
+            best_val, best_epoch = logs["val_loss"], epoch + 1
         epoch_times.append(time.monotonic() - epoch_start)
         elapsed = time.monotonic() - started
         if config.patience and wait >= config.patience:
@@ -235,7 +238,9 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     emit(Stage("saving", f"writing the bundle {out}"))
     from .bundle import save_bundle
 
-    save_bundle(out, model=model, config=config, tokenizer=tokenizer, training=training, extras=extras)
+    plain = build_model(config.model, int(tokenizer.vocab_size))  # weights only, no optimizer state
+    plain.set_weights(model.get_weights())
+    save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
                        float(np.mean(history.get("targets_per_s", [targets_per_s]))), iterations, params,
                        tuple(sorted(extras)))

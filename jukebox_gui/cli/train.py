@@ -1,0 +1,107 @@
+"""`jukebox train CORPUS --out BUNDLE`: train a model with a progress bar and a final summary."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+ARCHS = ("lstm", "transformer", "seed-bilstm")
+PRESETS = ("tiny", "laptop", "large")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a model on a MIDI folder or a demo corpus",
+        description="Train a music model on a folder of MIDI files (or demo:irish) and write a model bundle. "
+                    "A checkpoint is written after every epoch; Ctrl-C stops within one batch and "
+                    "`--resume` continues from the last completed epoch.")
+    parser.add_argument("corpus", metavar="CORPUS", help="a folder of MIDI files, or demo:NAME (see `jukebox corpus list`)")
+    parser.add_argument("--out", required=True, metavar="BUNDLE",
+                        help="the bundle folder to write; a bare name (no '/') goes to the user's models folder")
+    parser.add_argument("--arch", choices=ARCHS, default="lstm", help="architecture (default: lstm)")
+    parser.add_argument("--preset", choices=PRESETS, default="laptop", help="sizes and run length (default: laptop)")
+    parser.add_argument("--epochs", type=int, metavar="N", help="number of epochs (overrides the preset)")
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed (Python, NumPy, TensorFlow)")
+    parser.add_argument("--batch-size", type=int, metavar="B", help="batch size")
+    parser.add_argument("--lr", type=float, metavar="LR", help="learning rate")
+    parser.add_argument("--seq-len", type=int, metavar="T", help="training window in tokens (lstm, transformer)")
+    parser.add_argument("--patience", type=int, metavar="P", help="early stopping patience in epochs (0 = off)")
+    parser.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop after the epoch that would overrun this")
+    parser.add_argument("--max-windows", type=int, metavar="W", help="training windows per epoch (0 = all)")
+    parser.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), help="tf.distribute strategy")
+    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
+    parser.add_argument("--resume", action="store_true", help="continue from the bundle's last checkpoint")
+    parser.add_argument("--from", dest="from_bundle", metavar="BUNDLE", help="fine-tune from this bundle's weights")
+    parser.set_defaults(func=run)
+
+
+def out_path(text: str) -> Path:
+    if "/" in text or "\\" in text or text in (".", ".."):
+        return Path(text).expanduser()
+    from ..core.paths import models_dir
+
+    return models_dir() / text
+
+
+def build_config(args: argparse.Namespace):
+    import dataclasses
+
+    from ..core.config import replace
+    from ..core.ml.config import preset
+
+    config = preset(args.preset, args.arch)
+    model = replace(config.model, seq_len=args.seq_len)
+    return dataclasses.replace(replace(
+        config, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
+        patience=args.patience, time_budget_s=args.time_budget, max_windows_per_epoch=args.max_windows,
+        strategy=args.strategy, threads=args.threads), model=model)
+
+
+class _Display:
+    """Progress bar for batches and stages, one line per epoch."""
+
+    def __init__(self) -> None:
+        from .progressbar import ProgressBar
+
+        self.bar = ProgressBar(label="train")
+
+    def __call__(self, event) -> None:
+        from ..core.ml.callbacks import EpochEnd
+
+        if isinstance(event, EpochEnd):
+            eta = f" eta {event.eta_s / 60:.1f} min" if event.eta_s else ""
+            print(f"\r{event.message} ({event.elapsed_s:.0f} s{eta})".ljust(100), file=sys.stderr, flush=True)
+        else:
+            self.bar(event)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.ml.training import train
+    from ..core.progress import CancelToken
+
+    config = build_config(args)
+    out = out_path(args.out)
+    cancel = CancelToken()
+
+    def on_sigint(_sig, _frame):
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        print("\nstopping after this batch (Ctrl-C again to abort now)", file=sys.stderr, flush=True)
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    display = _Display()
+    try:
+        result = train(args.corpus, out, config, progress=display, cancel=cancel, resume=args.resume,
+                       from_bundle=args.from_bundle)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        display.bar.close()
+    print(f"bundle: {result.bundle_path}")
+    print(f"architecture: {config.model.arch} ({config.preset}), {result.params:,} parameters")
+    print(f"epochs: {result.epochs_completed} ({result.stopped}), best epoch {result.best_epoch}")
+    print(f"validation loss: {result.best_val_loss:.4f}, perplexity {result.val_perplexity:.2f}")
+    print(f"speed: {result.targets_per_s:,.0f} targets/s, wall time {result.wall_s:.1f} s")
+    return 0

@@ -1,0 +1,110 @@
+"""Built-in model bundles, trained by the project's own `jukebox train` from the demo corpora.
+
+They live in ``resources/models/<name>/`` and are offered as ``builtin:<name>``. Retrain them
+reproducibly with ``make demo-models`` (``python -m jukebox_gui.core.ml.builtin_models --retrain``),
+which records the command, seed, versions and wall time in each bundle's ``provenance.json``.
+
+This module imports no TensorFlow: retraining runs ``jukebox train`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..fileio import atomic_write_json
+from ..paths import resources_dir
+
+
+@dataclass(frozen=True)
+class BuiltinModel:
+    name: str
+    corpus: str
+    description: str
+    seed: int = 1
+    preset: str = "laptop"
+    arch: str = "lstm"
+
+    def train_command(self, out: Path) -> list[str]:
+        return ["jukebox", "train", self.corpus, "--out", str(out), "--arch", self.arch,
+                "--preset", self.preset, "--seed", str(self.seed)]
+
+
+BUILTIN_MODELS: dict[str, BuiltinModel] = {
+    "irish": BuiltinModel("irish", "demo:irish", "Irish dance tunes (O'Neill's 1850 collection)", seed=1),
+    "bach": BuiltinModel("bach", "demo:bach", "Four-part chorales of J. S. Bach", seed=2),
+}
+
+
+def models_root() -> Path:
+    return resources_dir() / "models"
+
+
+def builtin_dir(name: str) -> Path:
+    return models_root() / name
+
+
+def available_builtins() -> dict[str, Path]:
+    """Built-in bundles present in this installation (name -> folder)."""
+    return {name: builtin_dir(name) for name in BUILTIN_MODELS if (builtin_dir(name) / "config.json").is_file()}
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("jukebox_gui", "tensorflow", "keras", "miditok", "symusic", "music21", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "missing"
+    return out
+
+
+def retrain(name: str, *, out_root: Path | None = None, extra_args: list[str] | None = None) -> dict:
+    """Train one built-in model with `jukebox train` and write its provenance record."""
+    model = BUILTIN_MODELS[name]
+    out = (out_root or models_root()) / name
+    cmd = model.train_command(out) + list(extra_args or [])
+    exe = [sys.executable, "-m", "jukebox_gui.cli"] + cmd[1:]
+    start = time.perf_counter()
+    subprocess.run(exe, check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    wall = time.perf_counter() - start
+    record = {
+        "name": name,
+        "description": model.description,
+        "command": " ".join(cmd),
+        "seed": model.seed,
+        "wall_time_s": round(wall, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "versions": _versions(),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    atomic_write_json(out / "provenance.json", record)
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Retrain the built-in models from the demo corpora.")
+    parser.add_argument("--retrain", action="store_true", help="train them (several minutes each)")
+    parser.add_argument("names", nargs="*", default=sorted(BUILTIN_MODELS))
+    args = parser.parse_args(argv)
+    if not args.retrain:
+        for name, folder in sorted(available_builtins().items()):
+            print(f"builtin:{name}\t{folder}")
+        return 0
+    for name in args.names:
+        record = retrain(name)
+        print(json.dumps(record))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

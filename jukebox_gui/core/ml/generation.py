@@ -1,0 +1,312 @@
+"""``generate(bundle, config)``: a new take from a trained model, reproducible from its seed.
+
+Each token is drawn by :mod:`.sampling` from the model's logits (incremental decoding, see
+:mod:`.decoding`) under the grammar mask (:mod:`..data.grammar`, so every take decodes) and the
+collapse guards (:mod:`.guards`). The take then goes through the originality guard: when its
+longest stretch copied from a training file (the bundle's ``originality`` index) is longer than
+``max_copy_bars``, it is regenerated from a derived seed, up to ``max_attempts`` times; the least
+copied take is kept and, if still over the limit, flagged in the report with the source and bars.
+
+Length is counted on the generated part only (a primer comes on top): ``bars`` (default),
+``seconds`` or ``notes`` — the first one given among notes, seconds, bars wins.
+
+Primer: a MIDI file path, or ``demo:NAME/FILE`` (a file of a demo corpus, e.g.
+``demo:irish/0001.mid``). Its first ``primer_bars`` bars open the take and the model continues.
+
+Same bundle + settings + seed -> the same tokens -> byte-identical MIDI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import GenerationError
+from ..progress import CancelToken, Progress, ProgressSink
+
+log = logging.getLogger(__name__)
+
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    bars: int = 16
+    seconds: float | None = None
+    notes: int | None = None
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 0.95
+    repetition_penalty: float = 1.1
+    seed: int | None = None
+    primer: str | None = None  # MIDI path or "demo:NAME/FILE"
+    primer_bars: int = 2
+    tempo: float | None = None  # BPM override
+    program: int | None = None  # General MIDI program override (0..127)
+    max_copy_bars: float = 2.0
+    max_attempts: int = 3
+    max_run: int = 4  # collapse guard: identical note events in a row
+    max_silence_bars: float = 2.0
+
+    def validate(self) -> "GenerationConfig":
+        self.sampling.validate()
+        if self.notes is not None and not (1 <= self.notes <= 20000):
+            raise GenerationError(f"notes must be between 1 and 20000, got {self.notes}")
+        if self.seconds is not None and not (0.5 <= self.seconds <= 3600):
+            raise GenerationError(f"seconds must be between 0.5 and 3600, got {self.seconds}")
+        if not (1 <= self.bars <= 1000):
+            raise GenerationError(f"bars must be between 1 and 1000, got {self.bars}")
+        if self.seed is not None and not (0 <= self.seed <= MAX_SEED):
+            raise GenerationError(f"seed must be between 0 and {MAX_SEED}, got {self.seed}")
+        if not (0 <= self.primer_bars <= 64):
+            raise GenerationError(f"primer bars must be between 0 and 64, got {self.primer_bars}")
+        if self.tempo is not None and not (20 <= self.tempo <= 400):
+            raise GenerationError(f"tempo must be between 20 and 400 BPM, got {self.tempo}")
+        if self.program is not None and not (0 <= self.program <= 127):
+            raise GenerationError(f"program must be a General MIDI program 0..127, got {self.program}")
+        if not (1 <= self.max_attempts <= 50):
+            raise GenerationError(f"max attempts must be between 1 and 50, got {self.max_attempts}")
+        if self.max_copy_bars <= 0 or self.max_run < 1 or self.max_silence_bars <= 0:
+            raise GenerationError("max copy bars, max run and max silence bars must be positive")
+        return self
+
+    @property
+    def sampling(self):
+        from .sampling import SamplingSettings
+
+        return SamplingSettings(self.temperature, self.top_k, self.top_p, self.repetition_penalty)
+
+    @property
+    def length_mode(self) -> str:
+        return "notes" if self.notes is not None else "seconds" if self.seconds is not None else "bars"
+
+
+@dataclass
+class Take:
+    score: Any  # core.music.score.Score
+    tokens: list[int]
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- primer ---------------------------------------------------------------------------------------
+def _primer_path(primer: str) -> Path:
+    if primer.startswith("demo:"):
+        name, _, file_name = primer[len("demo:"):].partition("/")
+        if not file_name or "/" in file_name or file_name.startswith("."):
+            raise GenerationError(f"a demo primer reads demo:NAME/FILE.mid, got {primer!r}")
+        from ..demo import demo_corpus_dir
+
+        path = demo_corpus_dir(name) / file_name
+    else:
+        path = Path(primer).expanduser()
+    if not path.is_file():
+        raise GenerationError(f"primer file {primer!r} not found")
+    return path
+
+
+def load_primer(config: GenerationConfig, tokenizer: Any) -> tuple[list[int], Any]:
+    """(token ids without EOS, the primer Score) of the first ``primer_bars`` bars."""
+    from ..errors import JukeboxError
+    from ..music.midi_io import read_midi
+
+    if not config.primer or config.primer_bars == 0:
+        return [tokenizer.bos_id], None
+    path = _primer_path(config.primer)
+    try:
+        score = read_midi(path)
+    except JukeboxError as exc:
+        raise GenerationError(f"cannot use {path.name} as a primer: {exc}") from exc
+    if score.note_count == 0:
+        raise GenerationError(f"the primer {path.name} has no notes")
+    bars = score.bar_starts(score.end_beat + 1e-6)
+    first = max(i for i, b in enumerate(bars) if b <= score.start_beat + 1e-9)  # skip leading silence
+    start = bars[first]
+    end = bars[first + config.primer_bars] if first + config.primer_bars < len(bars) else score.end_beat + 1e-6
+    opening = score.slice_beats(start, end)
+    ids = [t for t in tokenizer.encode(opening) if t != tokenizer.eos_id]
+    return ids, opening
+
+
+# ---- one sampling pass ----------------------------------------------------------------------------
+def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: list[int], rng,
+                 progress: ProgressSink | None, cancel: CancelToken | None, attempt: int) -> tuple[list[int], Any, dict]:
+    from ..data.grammar import BAR, POSITION, RemiState
+    from .guards import CollapseGuard
+    from .sampling import sample
+
+    settings = config.sampling
+    state = RemiState(grammar, allow_tempo=config.tempo is None,
+                      programs=frozenset({config.program}) if config.program is not None else None)
+    state.feed(prefix)
+    primer_bars = state.bar + 1 if len(prefix) > 1 else 0
+    if len(prefix) > 1:  # continue after the primer's last bar, never inside it
+        state.position = state.bar_positions
+    primer_notes = len(state.notes)
+    start_seconds = (state.bar_seconds + state.bar_beats * 60.0 / (state.tempo or 120.0)) if primer_bars else 0.0
+    guard = CollapseGuard(config.max_run, config.max_silence_bars,
+                          start_beat=(state.bar_start + state.bar_beats) if primer_bars else 0.0)
+    decoder.reset(1)
+    logits = decoder.feed(prefix)[0]
+    tokens = list(prefix)
+    generated = 0
+    mode = config.length_mode
+    budget = {"bars": 160 * config.bars, "notes": 12 * (config.notes or 0),
+              "seconds": 400 * int(config.seconds or 0)}[mode] + 400
+    target_bars = primer_bars + config.bars
+    steps = 0
+    while generated < budget:
+        if cancel is not None:
+            cancel.wait_if_paused()
+            cancel.raise_if_cancelled()
+        mask = guard.apply(state, state.mask())
+        mask[tokenizer.eos_id] = False  # the length is ours to decide
+        if not mask.any():
+            break
+        recent = [t for t in tokens[-48:] if grammar.is_pitch[t]]  # the penalty targets pitches only
+        token = sample(logits, settings, rng, mask=mask, recent=recent)
+        kind = int(grammar.state_of[token])
+        if kind == BAR and mode == "bars" and state.bar + 1 >= target_bars:
+            break
+        if mode == "seconds" and kind in (BAR, POSITION):
+            probe = dataclasses.replace(state, notes=[], _pending={})
+            probe.push(token)
+            if probe.seconds - start_seconds >= config.seconds - 1e-9:
+                break
+        state.push(token)
+        tokens.append(token)
+        generated += 1
+        if mode == "notes" and len(state.notes) - primer_notes >= config.notes:
+            break
+        logits = decoder.step([token])[0]
+        steps += 1
+        if progress is not None and generated % 64 == 0:
+            done = {"bars": max(0, state.bar + 1 - primer_bars), "notes": len(state.notes) - primer_notes,
+                    "seconds": int(state.seconds - start_seconds)}[mode]
+            total = {"bars": config.bars, "notes": config.notes, "seconds": int(config.seconds or 0)}[mode]
+            progress(Progress("generating", min(done, total), total, f"attempt {attempt + 1}",
+                              {"tokens": generated}))
+    info = {"generated_tokens": generated, "model_steps": steps + len(prefix), "guards": guard.counts.to_dict(),
+            "primer_bars": primer_bars, "primer_notes": primer_notes}
+    return tokens, state, info
+
+
+def _postprocess(score, config: GenerationConfig):
+    from ..music.score import TempoChange
+
+    if config.tempo is not None:
+        score.tempos = [TempoChange(0.0, float(config.tempo))]
+    if config.program is not None:
+        for track in score.tracks:
+            if not track.is_drum:
+                track.program = int(config.program)
+    return score
+
+
+def _bundle_id(bundle) -> dict[str, Any]:
+    meta = getattr(bundle, "meta", {}) or {}
+    return {"path": str(bundle.path), "name": Path(bundle.path).name, "arch": bundle.config.model.arch,
+            "preset": getattr(bundle.config, "preset", ""), "created": meta.get("created", ""),
+            "tokenizer_fingerprint": meta.get("tokenizer_fingerprint", "")}
+
+
+def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None = None,
+             cancel: CancelToken | None = None, decoder: Any = None) -> Take:
+    """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default."""
+    from ..data.grammar import Grammar
+    from ..music.metrics import compare_to_profile, score_metrics
+    from ..music.originality import CopyFinder, CopyMatch
+    from .decoding import make_step_decoder
+    from .sampling import make_rng
+
+    config.validate()
+    seed = config.seed if config.seed is not None else secrets.randbelow(MAX_SEED + 1)
+    config = dataclasses.replace(config, seed=seed)
+    tokenizer = bundle.tokenizer
+    grammar = Grammar(tokenizer)
+    if config.program is not None and grammar.is_program.any() and not (
+            grammar.is_program & (grammar.program_value == config.program)).any():
+        raise GenerationError(f"this model's vocabulary has no token for program {config.program}")
+    prefix, primer_score = load_primer(config, tokenizer)
+    index = (getattr(bundle, "extras", None) or {}).get("originality")
+    finder = CopyFinder(index) if index else None
+    profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
+    started = time.perf_counter()
+    decoder = decoder or make_step_decoder(bundle)
+    load_s = time.perf_counter() - started
+
+    best = None
+    sampling_s = 0.0
+    total_tokens = 0
+    attempts_made = 0
+    for attempt in range(config.max_attempts):
+        attempts_made += 1
+        t0 = time.perf_counter()
+        tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix, make_rng(seed, attempt),
+                                           progress, cancel, attempt)
+        sampling_s += time.perf_counter() - t0
+        total_tokens += info["generated_tokens"]
+        score = _postprocess(tokenizer.decode(tokens), config)
+        new_part = _generated_part(score, info)
+        copy = finder.longest(new_part) if finder is not None else CopyMatch()
+        candidate = (copy.bars, attempt, tokens, score, info, copy, new_part)
+        if best is None or copy.bars < best[0]:
+            best = candidate
+        if finder is None or copy.bars <= config.max_copy_bars:
+            break
+        log.info("take attempt %d copies %.2f bars from %s: regenerating", attempt + 1, copy.bars, copy.source)
+    _bars, attempt, tokens, score, info, copy, new_part = best
+    metrics = score_metrics(new_part)
+    metrics["longest_copy_bars"] = copy.bars
+    score.title = score.title or f"AI Jukebox take (seed {seed})"
+    elapsed = time.perf_counter() - started
+    report = {
+        "bundle": _bundle_id(bundle),
+        "settings": dataclasses.asdict(config),
+        "seed": seed,
+        "attempt": attempt + 1,
+        "attempts_made": attempts_made,
+        "length": {"bars": len(new_part.bar_starts()) if new_part.note_count else 0,
+                   "notes": new_part.note_count, "seconds": round(new_part.duration_seconds, 3),
+                   "primer_bars": info["primer_bars"], "primer_notes": info["primer_notes"]},
+        "metrics": metrics,
+        "corpus_range": {k: v for k, v in profile.items() if k in metrics},
+        "verdicts": compare_to_profile(metrics, profile) if profile else {},
+        "originality": {**copy.to_dict(), "limit_bars": config.max_copy_bars, "checked": finder is not None,
+                        "ok": copy.bars <= config.max_copy_bars, "message": copy.describe()},
+        "guards": info["guards"],
+        "timing": {"seconds": round(elapsed, 4), "model_load_seconds": round(load_s, 4),
+                   "sampling_seconds": round(sampling_s, 4), "tokens": total_tokens,
+                   "tokens_per_second": round(total_tokens / sampling_s, 1) if sampling_s else 0.0,
+                   "decoder": type(decoder).__name__},
+    }
+    if primer_score is not None:
+        report["primer"] = {"source": config.primer, "bars": config.primer_bars}
+    return Take(score=score, tokens=tokens, report=report)
+
+
+def _generated_part(score, info):
+    """The take without its primer (for originality and metrics)."""
+    if not info["primer_bars"]:
+        return score
+    starts = score.bar_starts(score.end_beat + 1e-6)
+    cut = starts[info["primer_bars"]] if info["primer_bars"] < len(starts) else score.end_beat
+    return score.slice_beats(cut, max(score.end_beat, cut) + 1.0)
+
+
+def save_take(take: Take, mid_path, report_path=None) -> tuple[Path, Path]:
+    """Write the MIDI and its report JSON (default: beside it, ``.json``), both atomically."""
+    from ..fileio import atomic_write_json
+    from ..music.midi_io import write_midi
+
+    mid = Path(mid_path)
+    report = Path(report_path) if report_path else mid.with_suffix(".json")
+    if report.resolve() == mid.resolve():
+        raise GenerationError("the report must not overwrite the MIDI file")
+    write_midi(take.score, mid)
+    atomic_write_json(report, {**take.report, "midi": str(mid)})
+    return mid, report
