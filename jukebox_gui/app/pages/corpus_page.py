@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from ..gm_names import program_name
 from ..settings import Settings
 from ..style import fmt_seconds, hint_label, title_label
 from ..workers import JobManager, Worker, scan_worker
@@ -30,7 +31,7 @@ def demo_names() -> list[str]:
 
 
 def _is_ok(record: Any) -> bool:
-    return str(getattr(record, "status", "")).lower() in ("ok", "status.ok", "good")
+    return str(getattr(record, "status", "")).lower() == "ok"
 
 
 def _instruments(record: Any) -> str:
@@ -38,8 +39,15 @@ def _instruments(record: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple, set)):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(program_name(v) for v in value)
     return str(value)
+
+
+def _short_reason(record: Any) -> str:
+    if str(getattr(record, "status", "")) == "duplicate":
+        return "duplicate"
+    reason = str(getattr(record, "reason", "") or "unknown")
+    return reason.split(":")[0].split("(")[0].strip()[:48]
 
 
 class FileTableModel(QAbstractTableModel):
@@ -371,8 +379,8 @@ class CorpusPage(QWidget):
         for f in ok:
             value = getattr(f, "instruments", None) or []
             for item in (value if isinstance(value, (list, tuple, set)) else [value]):
-                instruments[str(item)] += 1
-        reasons = Counter(str(getattr(f, "reason", "") or "unknown") for f in files if not _is_ok(f))
+                instruments[program_name(item)] += 1
+        reasons = Counter(_short_reason(f) for f in files if not _is_ok(f))
         put = lambda key, text: self.stat_labels[key].setText(text)  # noqa: E731
         put("files", f"{len(files):,}")
         put("ok", f"{len(ok):,}")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
+from ..gm_names import GM_PROGRAMS
 from ..settings import Settings
 from ..style import hint_label, title_label
 from ..widgets.piano_roll import PianoRoll
@@ -31,13 +32,6 @@ EXPORTS = {  # kind: (button text, file filter, suffix)
     "wav": ("WAV…", "WAV audio (*.wav)", ".wav"),
     "musescore": ("Open in MuseScore", "", ".mid"),
 }
-GM_FAMILIES = ("Piano", "Chromatic percussion", "Organ", "Guitar", "Bass", "Strings", "Ensemble", "Brass",
-               "Reed", "Pipe", "Synth lead", "Synth pad", "Synth effects", "Ethnic", "Percussive",
-               "Sound effects")
-COMMON_PROGRAMS = {0: "Acoustic grand piano", 6: "Harpsichord", 19: "Church organ", 21: "Accordion",
-                   24: "Nylon guitar", 40: "Violin", 42: "Cello", 48: "String ensemble", 56: "Trumpet",
-                   68: "Oboe", 71: "Clarinet", 73: "Flute", 105: "Banjo", 109: "Bagpipe"}
-
 
 class Take:
     """One generated take as the page keeps it: the core's Take plus audio once rendered."""
@@ -116,8 +110,8 @@ class GeneratePage(QWidget):
         self.tempo_spin.setSuffix(" bpm")
         self.program_combo = QComboBox()
         self.program_combo.addItem("model's choice", None)
-        for program, name in COMMON_PROGRAMS.items():
-            self.program_combo.addItem(f"{name} ({program})", program)
+        for program, name in enumerate(GM_PROGRAMS):
+            self.program_combo.addItem(f"{program + 1}. {name}", program)
 
         form = QFormLayout()
         form.addRow("Model:", self.model_combo)

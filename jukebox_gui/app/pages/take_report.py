@@ -17,6 +17,7 @@ METRIC_KEYS = ("metrics", "take_metrics")
 PROFILE_KEYS = ("profile", "corpus_profile", "corpus_range", "corpus")
 VERDICT_KEYS = ("verdicts", "comparison", "vs_corpus")
 COPY_KEYS = ("originality", "copy", "longest_copy")
+HIDDEN_KEYS = {"settings", "bundle", "guards"}  # long and technical: in the saved report, not here
 
 
 def _as_dict(value: Any) -> Any:
@@ -73,6 +74,14 @@ def metrics_table(metrics: Mapping[str, float], profile: Mapping[str, Any] | Non
 
 def originality_html(copy: Any) -> str:
     copy = _as_dict(copy)
+    if isinstance(copy, Mapping) and copy.get("checked") is False:
+        return "<p><i>Not checked: this model carries no index of its corpus.</i></p>"
+    if isinstance(copy, Mapping) and "message" in copy and "ok" in copy:
+        colour = OK_COLOR if copy["ok"] else ERROR_COLOR
+        mark = "✓" if copy["ok"] else "⚠"
+        limit = copy.get("limit_bars")
+        extra = f" (limit {float(limit):g} bars)" if limit is not None else ""
+        return f"<p style='color:{colour}'>{mark} Longest copy from the corpus: {html.escape(str(copy['message']))}{extra}</p>"
     if isinstance(copy, Mapping):
         notes = int(copy.get("notes", 0) or 0)
         bars = float(copy.get("bars", 0.0) or 0.0)
@@ -122,7 +131,7 @@ def report_html(report: Any) -> str:
     if copy is not None:
         parts.insert(0, "<h4>Originality</h4>" + originality_html(copy))
         used |= set(COPY_KEYS)
-    rest = _generic(report, used)
+    rest = _generic(report, used | HIDDEN_KEYS)
     if rest:
         parts.append("<h4>Details</h4>" + rest)
     return "".join(parts)
