@@ -269,3 +269,30 @@ def test_fluidsynth_runtime_hook_prefers_the_bundled_library(tmp_path):
     ).stdout.split("\n")
     assert out[0] == str(fake) and out[1] == str(fake)
     assert out[2].startswith("libc.so")  # other libraries still come from the system
+
+
+# --- the launcher's Exec=jukebox-gui %F --------------------------------------------------------
+
+
+def test_corpus_folder_for_open_with_paths(tmp_path):
+    from jukebox_gui.app.main import corpus_folder
+
+    song = tmp_path / "tunes" / "song.MID"
+    song.parent.mkdir()
+    song.write_bytes(b"MThd")
+    assert corpus_folder([str(song)]) == str(song.parent)
+    assert corpus_folder([str(tmp_path / "missing.mid"), str(song.parent)]) == str(song.parent)
+    assert corpus_folder([str(tmp_path / "notes.txt")]) is None
+    assert corpus_folder([]) is None
+
+
+def test_window_accepts_a_file_from_the_desktop_launcher(tmp_path, midi_bytes):
+    song = tmp_path / "song.mid"
+    song.write_bytes(midi_bytes())
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "JUKEBOX_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-m", "jukebox_gui.app.main", "--smoke", "--smoke-ms", "50", str(song)],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "smoke: window shown" in result.stdout

@@ -36,7 +36,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--smoke-ms", type=int, default=500, help=argparse.SUPPRESS)
     parser.add_argument("--no-warmup", action="store_true", help="do not preload TensorFlow in the background")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to the terminal")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="a MIDI file or folder to use as the corpus (the desktop's 'Open With' passes files)")
     return parser.parse_args(argv)
+
+
+def corpus_folder(paths: list[str]) -> str | None:
+    """The corpus folder for paths given on the command line: a folder, or a MIDI file's folder."""
+    from pathlib import Path
+
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            return str(path.resolve())
+        if path.suffix.lower() in (".mid", ".midi") and path.is_file():
+            return str(path.resolve().parent)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    folder = corpus_folder(args.paths)
+    if folder:
+        window.corpus_page.set_source(folder, scan=not args.smoke)
     shown = time.perf_counter() - started
     log.info("window shown in %.2f s (platform %s)", shown, app.platformName())
 
