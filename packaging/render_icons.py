@@ -19,28 +19,35 @@ def png_path(size: int) -> Path:
     return ICONS / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
 
 
-def render(sizes: tuple[int, ...] = SIZES) -> list[Path]:
+def render_image(size: int):
+    """The SVG drawn at ``size`` x ``size`` pixels on a transparent background (a QImage)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 (keeps Qt alive)
+    if QGuiApplication.instance() is None:
+        render_image.app = QGuiApplication(sys.argv[:1])  # kept alive for later calls
     renderer = QSvgRenderer(str(SVG))
     if not renderer.isValid():
         raise SystemExit(f"cannot parse {SVG}")
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    renderer.render(painter)
+    painter.end()
+    return image
+
+
+def render(sizes: tuple[int, ...] = SIZES) -> list[Path]:
+    """Write every PNG size; return the paths written."""
     written = []
     for size in sizes:
-        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-        image.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        renderer.render(painter)
-        painter.end()
         out = png_path(size)
         out.parent.mkdir(parents=True, exist_ok=True)
-        if not image.save(str(out), "PNG"):
+        if not render_image(size).save(str(out), "PNG"):
             raise SystemExit(f"cannot write {out}")
         written.append(out)
     return written

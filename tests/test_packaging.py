@@ -296,3 +296,23 @@ def test_window_accepts_a_file_from_the_desktop_launcher(tmp_path, midi_bytes):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "smoke: window shown" in result.stdout
+
+
+def test_png_icons_match_the_svg():
+    """Edited the SVG? Run `.venv/bin/python packaging/render_icons.py` to refresh the PNGs."""
+    import runpy
+
+    from PySide6.QtGui import QImage
+
+    render_image = runpy.run_path(str(PACKAGING / "render_icons.py"))["render_image"]
+    for size in (32, 256):
+        fresh = render_image(size).convertToFormat(QImage.Format.Format_ARGB32)
+        stored = QImage(str(ICONS / f"{size}x{size}" / "apps" / f"{APP_ID}.png"))
+        stored = stored.convertToFormat(QImage.Format.Format_ARGB32)
+        worst = max(
+            abs(a - b)
+            for y in range(0, size, max(1, size // 32))
+            for x in range(0, size, max(1, size // 32))
+            for a, b in zip(fresh.pixelColor(x, y).getRgb(), stored.pixelColor(x, y).getRgb())
+        )
+        assert worst <= 2, f"{size}px PNG differs from the SVG by {worst}"
