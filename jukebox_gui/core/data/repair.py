@@ -96,7 +96,7 @@ def _varlen(data: bytes, pos: int, end: int) -> tuple[int, int]:
     raise ValueError("variable-length number longer than 4 bytes")
 
 
-def _fix_track(data: bytes, smpte: bool) -> tuple[bytes, list[str]]:
+def _fix_track(data: bytes, smpte: bool, budget: list[int]) -> tuple[bytes, list[str]]:
     """Copy complete events; clip data bytes; end at end-of-track; drop tempos for SMPTE."""
     out = bytearray()
     notes: list[str] = []
@@ -124,6 +124,10 @@ def _fix_track(data: bytes, smpte: bool) -> tuple[bytes, list[str]]:
                 pos += n
                 if any(b > 127 for b in payload):
                     clipped += 1
+                if byte & 0xF0 == 0x90:
+                    budget[0] -= 1
+                    if budget[0] < 0:
+                        raise CorpusError(f"too many notes (over {budget[1]:,})")
                 event += bytes([byte]) + bytes(min(b, 127) for b in payload)
             elif byte == 0xFF:
                 if pos >= end:
@@ -177,7 +181,7 @@ def _encode_varlen(value: int) -> bytes:
 _delta = _encode_varlen
 
 
-def rebuild(data: bytes) -> tuple[bytes, list[str]]:
+def rebuild(data: bytes, max_notes: int = 1_000_000) -> tuple[bytes, list[str]]:
     """A clean SMF from damaged bytes, plus what was changed. CorpusError if nothing usable."""
     fmt, _declared, division = read_header(data)
     notes: list[str] = []
@@ -198,6 +202,7 @@ def rebuild(data: bytes) -> tuple[bytes, list[str]]:
     (hlen,) = struct.unpack(">I", data[4:8])
     pos = 8 + hlen
     tracks: list[bytes] = []
+    budget = [max_notes, max_notes]
     while pos + 8 <= len(data) and len(tracks) < 4096:
         cid = data[pos:pos + 4]
         (length,) = struct.unpack(">I", data[pos + 4:pos + 8])
@@ -205,7 +210,7 @@ def rebuild(data: bytes) -> tuple[bytes, list[str]]:
         if len(body) < length:
             notes.append("truncated file")
         if cid == b"MTrk":
-            fixed, track_notes = _fix_track(body, smpte)
+            fixed, track_notes = _fix_track(body, smpte, budget)
             tracks.append(fixed)
             notes.extend(n for n in track_notes if n not in notes)
         elif not (cid.isalpha() and cid.isascii()):

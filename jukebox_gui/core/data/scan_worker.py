@@ -126,7 +126,7 @@ def _parse(data: bytes, limits: Limits) -> dict[str, Any]:
         except (RuntimeError, ValueError, IndexError, OverflowError) as exc:
             first_error = str(exc).split(":")[-1].strip() or str(exc)
     if score is None:
-        data, notes = repair.rebuild(data)
+        data, notes = repair.rebuild(data, limits.max_notes)
         fixes.extend(notes)
         try:
             score = symusic.Score.from_midi(data)
@@ -220,7 +220,7 @@ def _human_seconds(seconds: float) -> str:
 
 
 # ---- worker processes ----------------------------------------------------------------------------
-def _worker_main(conn: Any, current: Any, limits: dict) -> None:
+def _worker_main(conn: Any, current: Any, limits: dict, job: Callable = inspect_file) -> None:
     """Worker loop: receive [(index, path), ...], answer [(index, result), ...]; None stops."""
     lim = Limits(**limits)
     while True:
@@ -233,24 +233,26 @@ def _worker_main(conn: Any, current: Any, limits: dict) -> None:
         results = []
         for index, path in batch:
             current.value = index
-            results.append((index, inspect_file(path, lim)))
+            results.append((index, job(path, lim)))
         current.value = -1
         conn.send(results)
 
 
-def mp_context() -> Any:
+def mp_context(method: str | None = None) -> Any:
     """'forkserver' where it exists (cheap starts, never forks a TensorFlow parent), else 'spawn'."""
+    if method == "fork":
+        raise ValueError("never fork: TensorFlow may be loaded in this process")
     try:
-        return mp.get_context("forkserver")
+        return mp.get_context(method or "forkserver")
     except ValueError:
         return mp.get_context("spawn")
 
 
 class _Worker:
-    def __init__(self, ctx: Any, limits: dict) -> None:
+    def __init__(self, ctx: Any, limits: dict, job: Callable) -> None:
         self.conn, child = ctx.Pipe()
         self.current = ctx.Value("q", -1, lock=False)
-        self.proc = ctx.Process(target=_worker_main, args=(child, self.current, limits), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, self.current, limits, job), daemon=True)
         self.proc.start()
         child.close()
         self.batch: list[tuple[int, str]] = []
@@ -287,14 +289,19 @@ def run_pool(
     limits: Limits,
     should_stop: Callable[[], bool] = lambda: False,
     batch_size: int = 16,
+    job: Callable[[str, Limits], dict[str, Any]] = inspect_file,
+    method: str | None = None,
 ) -> None:
-    """Inspect every path in ``tasks`` in worker processes; ``on_result(index, result)`` each."""
+    """Inspect every path in ``tasks`` in worker processes; ``on_result(index, result)`` each.
+
+    ``job`` (a top-level function, default ``inspect_file``) and ``method`` ('forkserver' or
+    'spawn') exist for tests that need a worker to crash or hang on purpose."""
     if not tasks:
         return
-    ctx = mp_context()
+    ctx = mp_context(method)
     lim = asdict(limits)
     queue: deque[int] = deque(range(len(tasks)))
-    pool = [_Worker(ctx, lim) for _ in range(max(1, min(workers, len(tasks))))]
+    pool = [_Worker(ctx, lim, job) for _ in range(max(1, min(workers, len(tasks))))]
     remaining = len(tasks)
     batch_size = max(1, min(batch_size, len(tasks) // (len(pool) * 4) or 1))
     try:
@@ -338,7 +345,7 @@ def run_pool(
                     for ix, _ in reversed(w.batch):
                         if ix != culprit:
                             queue.appendleft(ix)
-                    pool[i] = _Worker(ctx, lim)
+                    pool[i] = _Worker(ctx, lim, job)
     finally:
         for w in pool:
             w.stop(kill=bool(w.batch))
