@@ -28,9 +28,15 @@ def _corpus_root() -> Path:
 
 
 def music21_version() -> str:
-    import music21
+    """Without importing music21 (a cached corpus must be served fast)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return str(music21.__version__)
+    try:
+        return version("music21")
+    except PackageNotFoundError:  # pragma: no cover - a source checkout of music21
+        import music21
+
+        return str(music21.__version__)
 
 
 # ---- planning (parent process) ---------------------------------------------------------------
