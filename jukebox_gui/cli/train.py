@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--arch", choices=ARCHS, default="lstm", help="architecture (default: lstm)")
     parser.add_argument("--preset", choices=PRESETS, default="laptop", help="sizes and run length (default: laptop)")
     parser.add_argument("--epochs", type=int, metavar="N", help="number of epochs (overrides the preset)")
-    parser.add_argument("--seed", type=int, metavar="S", help="random seed (Python, NumPy, TensorFlow)")
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed (Python, NumPy, TensorFlow); also makes TensorFlow ops deterministic")
     parser.add_argument("--batch-size", type=int, metavar="B", help="batch size")
     parser.add_argument("--lr", type=float, metavar="LR", help="learning rate")
     parser.add_argument("--seq-len", type=int, metavar="T", help="training window in tokens (lstm, transformer)")
@@ -56,7 +56,8 @@ def build_config(args: argparse.Namespace):
     return dataclasses.replace(replace(
         config, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         patience=args.patience, time_budget_s=args.time_budget, max_windows_per_epoch=args.max_windows,
-        strategy=args.strategy, threads=args.threads), model=model)
+        strategy=args.strategy, threads=args.threads,
+        deterministic=True if args.seed is not None else None), model=model)
 
 
 class _Display:

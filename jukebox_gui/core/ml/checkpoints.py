@@ -100,8 +100,8 @@ def restore(bundle_dir: str | os.PathLike, model: Any, state: dict[str, Any]) ->
     """Load the weights and optimizer state of the checkpoint ``state`` points at."""
     path = folder(bundle_dir) / state["dir"]
     try:
+        variables = _optimizer_variables(model)  # built first, so the weights file's optimizer part loads too
         model.load_weights(str(path / WEIGHTS))
-        variables = _optimizer_variables(model)
         with np.load(path / "optimizer.npz", allow_pickle=False) as data:
             arrays = [data[f"v{i:04d}"] for i in range(len(data.files))]
     except (OSError, ValueError, KeyError) as exc:

@@ -70,6 +70,7 @@ class TrainConfig:
     min_delta: float = 0.001        # a validation loss must beat the best by this much to count
     time_budget_s: float = 0.0      # 0 = none; stop after the epoch that would overrun it
     seed: int = 1234
+    deterministic: bool = False     # TensorFlow op determinism: bit-identical reruns, a bit slower
     strategy: str = "default"
     threads: int = 0                # 0 = all cores
 

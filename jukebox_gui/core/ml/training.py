@@ -143,6 +143,10 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
 
     configure_threads(config.threads)
     keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     train_seqs, val_seqs = split_sequences(list(corpus.sequences), list(getattr(corpus, "paths", []) or []),
                                            config.val_fraction, config.seed)
     packed, packed_val = pack(train_seqs), pack(val_seqs)
