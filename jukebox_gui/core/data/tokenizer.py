@@ -47,8 +47,10 @@ _ENCODE_TPQ = 480
 class TokenizerConfig:
     """What the tokenizer keeps. JSON-able through ``core.config`` (tuples become lists)."""
 
-    # (first beat, last beat, positions per beat): notes closer together need finer grids
-    beat_res: tuple[tuple[int, int, int], ...] = ((0, 4, 8), (4, 12, 4))
+    # (first beat, last beat, steps per beat) for durations; positions use the finest one.
+    # 24 steps per beat hold 16ths, 32nds AND triplets exactly, in x/4 and x/2 time alike
+    # (MidiTok counts x/2 bars in half-note beats: 8 steps would turn hornpipe triplets into 16ths).
+    beat_res: tuple[tuple[int, int, int], ...] = ((0, 1, 24), (1, 4, 12), (4, 12, 4))
     num_velocities: int = 8
     pitch_range: tuple[int, int] = (0, 127)  # inclusive; full MIDI range so no note is lost
     drum_pitch_range: tuple[int, int] = (0, 127)
@@ -184,19 +186,29 @@ class Tokenizer:
 
     @property
     def beats_per_position(self) -> float:
-        """Onset grid in quarter-note beats (for x/4 time; x/8 bars are finer)."""
-        return 1.0 / self.positions_per_beat
+        """Onset grid in quarter-note beats in x/4 time (see ``grid_beats`` for others)."""
+        return self.grid_beats(4)
+
+    def grid_beats(self, denominator: int = 4) -> float:
+        """Onset grid in quarter-note beats under a time signature with this denominator
+        (MidiTok counts beats in the denominator's note value)."""
+        return 4.0 / denominator / self.positions_per_beat
 
     @property
     def max_duration_beats(self) -> float:
-        return float(max(b for _a, b, _r in self.config.beat_res))
+        """Longest duration token in quarter-note beats in x/4 time (longer notes are clipped)."""
+        return self.max_duration(4)
 
-    def duration_step(self, duration: float) -> float:
-        """Duration grid (beats) that applies to a note of ``duration`` beats."""
+    def max_duration(self, denominator: int = 4) -> float:
+        return float(max(b for _a, b, _r in self.config.beat_res)) * 4.0 / denominator
+
+    def duration_step(self, duration: float, denominator: int = 4) -> float:
+        """Duration grid (quarter-note beats) that applies to a note of ``duration`` quarters."""
+        scale = 4.0 / denominator
         for start, end, res in self.config.beat_res:
-            if start <= duration < end:
-                return 1.0 / res
-        return 1.0 / self.config.beat_res[-1][2]
+            if start <= duration / scale < end:
+                return scale / res
+        return scale / self.config.beat_res[-1][2]
 
     def velocity_bin(self, velocity: int) -> int:
         """Index of the velocity bin a MIDI velocity falls into."""
