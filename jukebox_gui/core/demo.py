@@ -38,7 +38,7 @@ DEMO_CORPORA: dict[str, str] = {
 }
 DEMO_PREFIX = "demo:"
 BUILDER_VERSION = 2  # bump when the conversion changes: cached corpora then rebuild
-_BUILDER_MODULES = ("demo_sources.py", "music/m21_convert.py")
+_BUILDER_MODULES = ("demo_sources.py", "music/m21_convert.py", "music/midi_io.py")
 MANIFEST = "manifest.json"
 CHUNK = 20  # work items per worker task
 WORKERS = 2

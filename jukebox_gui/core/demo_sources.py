@@ -161,8 +161,8 @@ def _int_or_none(text: str) -> int | None:
 
 
 def _midi(score: Any) -> bytes:
-    from .music.m21_convert import score_to_midi_bytes
+    from .music.midi_io import midi_bytes
 
     if score.note_count == 0:
         raise ValueError("no notes")
-    return score_to_midi_bytes(score)
+    return midi_bytes(score)

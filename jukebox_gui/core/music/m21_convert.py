@@ -1,4 +1,4 @@
-"""music21 streams -> our ``Score`` (and a tiny Score -> MIDI bytes writer for the demo corpora).
+"""music21 streams -> our ``Score`` (for the demo corpora; ``midi_io`` then writes the MIDI).
 
 music21 is used here only on TRUSTED input (its own bundled corpus); never on users' files.
 We read the notes ourselves instead of calling ``music21.midi.translate``: that raised
@@ -9,11 +9,10 @@ to handle on the way in.
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from typing import Any, Iterable
 
-from .score import DRUM_CHANNEL, KeySignature, Note, Score, TempoChange, TimeSignature, Track
+from .score import KeySignature, Note, Score, TempoChange, TimeSignature, Track
 
 _SANE_DENOMINATORS = (2, 4, 8)
 
@@ -157,61 +156,3 @@ def score_from_m21(
         key_signatures=_key_signatures(walks[0], shift),
         title=title,
     )
-
-
-# ---- a tiny Score -> Standard MIDI File writer (mido) ----------------------------------------
-_MAJOR = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
-_MINOR = ["Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m"]
-
-
-def _key_name(sig: KeySignature) -> str:
-    return (_MINOR if sig.minor else _MAJOR)[sig.sharps + 7]
-
-
-def _to_track(events: list[tuple[int, int, Any]]) -> Any:
-    import mido
-
-    track = mido.MidiTrack()
-    now = 0
-    for tick, _order, msg in sorted(events, key=lambda e: (e[0], e[1])):
-        track.append(msg.copy(time=tick - now))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=0))
-    return track
-
-
-def score_to_midi_bytes(score: Score, *, ticks_per_beat: int = 480) -> bytes:
-    """A type-1 MIDI file: a conductor track (tempo, meter, key) and one track per Track."""
-    import mido
-
-    tick = lambda beat: max(0, int(round(beat * ticks_per_beat)))  # noqa: E731
-    meta: list[tuple[int, int, Any]] = [(0, 0, mido.MetaMessage("track_name", name=score.title[:120]))]
-    for t in score.tempos:
-        meta.append((tick(t.beat), 1, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(t.bpm))))
-    for s in score.time_signatures:
-        meta.append((tick(s.beat), 1, mido.MetaMessage("time_signature", numerator=s.numerator,
-                                                       denominator=s.denominator)))
-    for k in score.key_signatures:
-        meta.append((tick(k.beat), 1, mido.MetaMessage("key_signature", key=_key_name(k))))
-    mid = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
-    mid.tracks.append(_to_track(meta))
-    melodic = [c for c in range(16) if c != DRUM_CHANNEL]
-    for index, track in enumerate(score.tracks):
-        channel = DRUM_CHANNEL if track.is_drum else melodic[index % len(melodic)]
-        events: list[tuple[int, int, Any]] = [(0, 0, mido.MetaMessage("track_name", name=track.name[:120]))]
-        if not track.is_drum:
-            events.append((0, 1, mido.Message("program_change", program=track.program, channel=channel)))
-        last_end: dict[int, int] = {}
-        for note in sorted(track.notes, key=lambda n: (n.start, n.pitch)):
-            on, off = tick(note.start), tick(note.end)
-            off = max(off, on + 1)
-            if last_end.get(note.pitch, -1) > on:  # same pitch re-struck: end the old note here
-                events = [e for e in events if not (e[1] == 2 and e[2].note == note.pitch and e[0] > on)]
-                events.append((on, 2, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
-            events.append((on, 3, mido.Message("note_on", note=note.pitch, velocity=note.velocity, channel=channel)))
-            events.append((off, 2, mido.Message("note_off", note=note.pitch, velocity=0, channel=channel)))
-            last_end[note.pitch] = off
-        mid.tracks.append(_to_track(events))
-    buffer = io.BytesIO()
-    mid.save(file=buffer)
-    return buffer.getvalue()
