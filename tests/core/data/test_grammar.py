@@ -94,7 +94,7 @@ def test_dynamic_rules(tok, grammar):
         [tok.bos_id, v["Bar_None"], v["TimeSig_3/4"], v["Position_8"], v["Tempo_107.74"]])
     mask = state.mask()
     assert not mask[v["Position_8"]] and not mask[v["Position_4"]] and mask[v["Position_12"]]
-    assert not mask[v["Position_24"]]  # a 3/4 bar has 24 positions
+    assert not mask[v[f"Position_{3 * tok.positions_per_beat}"]]  # a 3/4 bar has 3 beats of positions
     assert mask[v["Program_40"]] and not mask[v["Program_0"]] and not mask[v["Program_-1"]]
     state.feed([v["Bar_None"]])
     mask = state.mask()
