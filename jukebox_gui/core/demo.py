@@ -141,10 +141,12 @@ def resolve_source(source: str | os.PathLike, *, progress: ProgressSink | None =
     text = str(source)
     if text.startswith(DEMO_PREFIX):
         return demo_corpus_dir(text[len(DEMO_PREFIX):], progress=progress, cancel=cancel)
-    path = Path(text).expanduser()
-    if text and path.is_dir():
-        return path
     names = ", ".join(f"{DEMO_PREFIX}{n}" for n in sorted(DEMO_CORPORA))
+    if not text.strip():
+        raise CorpusError(f"no corpus given; give a folder of MIDI files or one of: {names}")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return path
     reason = "is not a folder" if path.exists() else "does not exist"
     raise CorpusError(f"corpus {text!r} {reason}; give a folder of MIDI files or one of: {names}")
 

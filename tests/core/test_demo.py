@@ -116,6 +116,8 @@ def test_resolve_source(tmp_path):
         demo.resolve_source(str(tmp_path / "file.mid"))
     with pytest.raises(CorpusError, match="available"):
         demo.resolve_source("demo:nope")
+    with pytest.raises(CorpusError, match="no corpus given"):
+        demo.resolve_source("  ")
 
 
 def test_safe_filenames_are_portable_and_unique():
