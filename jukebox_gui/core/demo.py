@@ -90,7 +90,7 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
     if not isinstance(files, list) or not files:
         return None
     present = {p.name for p in folder.glob("*.mid")}
-    if any(entry.get("file") not in present for entry in files):
+    if any(not isinstance(entry, dict) or entry.get("file") not in present for entry in files):
         return None
     return manifest
 
@@ -112,11 +112,11 @@ def demo_corpus_dir(name: str, *, progress: ProgressSink | None = None,
 def write_demo(name: str, out_dir: str | os.PathLike, *, progress: ProgressSink | None = None,
                cancel: CancelToken | None = None) -> DemoResult:
     """Copy a demo corpus's ``.mid`` files (built first if needed) into ``out_dir``."""
-    source = demo_corpus_dir(name, progress=progress, cancel=cancel)
-    manifest = _read_manifest(source) or {}
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CorpusError(f"{out} exists and is not a folder")
+    source = demo_corpus_dir(name, progress=progress, cancel=cancel)
+    manifest = _read_manifest(source) or {}
     files = [entry["file"] for entry in manifest.get("files", [])]
     copy = lambda file_name: atomic_write_bytes(out / file_name, (source / file_name).read_bytes())  # noqa: E731
     # Each write fsyncs; concurrent fsyncs share journal commits (~8x faster than one by one).
