@@ -1,0 +1,103 @@
+"""Generate page: a take shows in the piano roll with its report; export through the buttons;
+errors go to a dialog, never a crash."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from jukebox_gui.app.pages.generate_page import GeneratePage, Take
+from jukebox_gui.app.pages.take_report import report_html
+from jukebox_gui.app.settings import Settings
+from jukebox_gui.app.workers import JobManager
+from jukebox_gui.core.music.score import Note, Score, Track
+
+pytest.importorskip("jukebox_gui.core.music.midi_io")
+
+
+class CoreTake:  # the shape of core.ml.generation.Take (score, tokens, report)
+    def __init__(self, score, report):
+        self.score, self.tokens, self.report = score, [], report
+
+
+def make_score(bars: int = 4) -> Score:
+    notes = [Note(start=i * 0.5, duration=0.5, pitch=60 + (i * 5) % 12, velocity=70 + i % 40)
+             for i in range(bars * 8)]
+    return Score(tracks=[Track(program=40, name="Violin", notes=notes)])
+
+
+REPORT = {"metrics": {"pitch_class_entropy": 3.1, "note_density": 9.0},
+          "corpus_range": {"pitch_class_entropy": {"p10": 2.9, "p50": 3.0, "p90": 3.3},
+                           "note_density": {"p10": 2.0, "p50": 3.0, "p90": 4.0}},
+          "verdicts": {"pitch_class_entropy": "in range", "note_density": "high"},
+          "originality": {"notes": 5, "bars": 0.75, "source": "tune1.mid", "checked": True, "ok": True,
+                          "limit_bars": 2.0, "message": "5 notes (0.75 bars) copied from tune1.mid, bar 3"},
+          "length": {"bars": 4, "notes": 32}}
+
+
+@pytest.fixture
+def page(qtbot, isolated_home):
+    jobs = JobManager()
+    page = GeneratePage(jobs, Settings())
+    qtbot.addWidget(page)
+    page.show()
+    yield page
+    jobs.stop_all(5.0)
+
+
+def test_report_shows_ranges_and_originality():
+    text = report_html(REPORT)
+    assert "in range" in text and "high" in text and "2.9 – 3.3" in text
+    assert "tune1.mid" in text and "limit 2 bars" in text
+    assert "Not checked" in report_html({"originality": {"checked": False}})
+
+
+def test_take_shows_in_piano_roll(page):
+    assert not page.generate_button.isEnabled()  # no model yet
+    page.set_models([("tiny (trained)", "/models/tiny")])
+    assert page.generate_button.isEnabled()
+    assert not page.export_buttons["midi"].isEnabled()
+    score = make_score()
+    page.add_take(Take(1, CoreTake(score, REPORT), page.generation_settings(), "/models/tiny"))
+    assert page.piano_roll.score() is score
+    assert "tune1.mid" in page.report.toPlainText()
+    assert page.export_buttons["midi"].isEnabled() and page.render_button.isEnabled()
+    assert "Take 1" in page.take_list.item(0).text()
+
+
+def test_dice_changes_seed_and_settings_reach_core_names(page):
+    before = page.seed_spin.value()
+    page.dice.click()
+    page.dice.click()
+    assert page.seed_spin.value() != before or page.seed_spin.value() != 0
+    settings = page.generation_settings()
+    assert {"bars", "temperature", "top_p", "top_k", "seed", "primer", "tempo", "program"} <= set(settings)
+    from jukebox_gui.core.ml.generation import GenerationConfig
+
+    GenerationConfig(**{k: v for k, v in settings.items() if v is not None}).validate()
+
+
+def test_export_midi_through_the_button(qtbot, page, tmp_path, monkeypatch):
+    score = make_score()
+    page.add_take(Take(1, CoreTake(score, {}), {"seed": 1}, "m"))
+    target = tmp_path / "out.mid"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    with qtbot.waitSignal(page.exported, timeout=30_000) as blocker:
+        page.export_buttons["midi"].click()
+    assert blocker.args == ["midi", str(target)]
+    from jukebox_gui.core.music.midi_io import read_midi
+
+    assert read_midi(target).note_count == score.note_count
+
+
+def test_export_error_goes_to_a_dialog(qtbot, page, tmp_path, monkeypatch):
+    page.add_take(Take(1, CoreTake(make_score(), {}), {"seed": 1}, "m"))
+    blocker_file = tmp_path / "a-file"
+    blocker_file.write_text("x")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[1:3]))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(blocker_file / "out.mid"), ""))
+    page.export_buttons["midi"].click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    title, message = shown[0]
+    assert "midi" in title.lower() and message

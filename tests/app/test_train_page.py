@@ -1,0 +1,80 @@
+"""Train page: preset defaults, advanced settings, events -> loss chart and labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from jukebox_gui.app.pages.train_page import TrainPage
+from jukebox_gui.app.settings import Settings
+from jukebox_gui.app.workers import JobManager, training_config
+
+
+@dataclass(frozen=True)
+class Batch:  # the shape of core.ml.callbacks.BatchEnd (importing that module loads Keras)
+    epoch: int
+    batch: int
+    batches: int
+    loss: float
+    tokens_per_s: float
+
+
+@dataclass(frozen=True)
+class Epoch:  # the shape of core.ml.callbacks.EpochEnd
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    val_perplexity: float
+    accuracy: float
+    val_accuracy: float
+    elapsed_s: float
+    eta_s: float
+
+
+@pytest.fixture
+def page(qtbot, isolated_home):
+    jobs = JobManager()
+    page = TrainPage(jobs, Settings())
+    qtbot.addWidget(page)
+    page.show()
+    yield page
+    jobs.stop_all(5.0)
+
+
+def test_presets_fill_advanced_settings(page):
+    page.preset_combo.setCurrentIndex(page.preset_combo.findData("tiny"))
+    assert page.epochs_spin.value() == 2
+    assert not page.advanced.isVisible()
+    page.advanced_toggle.click()
+    assert page.advanced.isVisible()
+    page.epochs_spin.setValue(1)
+    config = training_config("tiny", page.arch_combo.currentData(), page.overrides())
+    assert config.epochs == 1 and config.preset == "tiny"
+    assert config.model.seq_len == page.seq_spin.value()
+
+
+def test_start_needs_a_corpus(page, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    assert not page.start_button.isEnabled()
+    page.set_corpus("demo:irish")
+    assert page.start_button.isEnabled()
+    assert "demo:irish" in page.corpus_label.text()
+
+
+def test_events_draw_the_loss_chart_and_labels(page):
+    events = [Batch(1, b, 10, 5.0 - b * 0.1, 1234.0) for b in range(1, 11)]
+    page._on_progress(events)
+    page._on_progress([Epoch(1, 3, 4.2, 4.4, 81.5, 0.2, 0.25, 12.0, 24.0)])
+    assert page.plot.batch_points == 10
+    assert page.plot.epoch_points == 1
+    xs, smooth = page.plot.batch_series()
+    assert xs[-1] == pytest.approx(1.0)
+    assert smooth[0] == pytest.approx(4.9)  # the EMA starts at the first value, not 0
+    assert smooth[-1] > 4.0  # smoothed lags behind the raw 4.0
+    assert page.labels["epoch"].text() == "1 / 3"
+    assert page.labels["eta"].text() == "0:24"
+    assert page.labels["val"].text() == "4.400"
+    assert "1,234" in page.labels["speed"].text()
