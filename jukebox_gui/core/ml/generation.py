@@ -143,6 +143,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     state = RemiState(grammar, allow_tempo=config.tempo is None,
                       programs=frozenset({config.program}) if config.program is not None else None)
     state.feed(prefix)
+    if config.tempo is not None:
+        state.tempo = float(config.tempo)  # the clock (seconds) runs at the tempo the take will have
     primer_bars = state.bar + 1 if len(prefix) > 1 else 0
     if len(prefix) > 1:  # continue after the primer's last bar, never inside it
         state.position = state.bar_positions
