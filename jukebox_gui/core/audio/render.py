@@ -112,7 +112,8 @@ def render_score(
     fluidsynth = load_fluidsynth()
     total = int(round(seconds * sample_rate))
     out = np.zeros((total, 2), dtype=np.float32)
-    synth = fluidsynth.Synth(gain=float(gain), samplerate=float(sample_rate))
+    # We never send CC 93 (chorus send), so the chorus unit only burns time: off, same output.
+    synth = fluidsynth.Synth(gain=float(gain), samplerate=float(sample_rate), **{"synth.chorus.active": 0})
     try:
         _render_into(fluidsynth, synth, score, str(sf_path), out, sample_rate, progress, cancel)
     finally:
