@@ -156,3 +156,14 @@ def test_missing_libfluidsynth_gives_install_advice(tmp_path):
     assert "ERROR: FluidSynth is not available (Couldn't find the FluidSynth library.)" in proc.stdout
     assert "apt install libfluidsynth3" in proc.stdout
     assert "AVAILABLE: FluidSynth is not available" in proc.stdout
+
+
+def test_render_midi_reads_the_file_and_the_library_is_reported_available(tmp_path, midi_bytes):
+    from jukebox_gui.core.audio.render import fluidsynth_available, render_midi
+
+    assert fluidsynth_available() == (True, "")
+    path = tmp_path / "in.mid"
+    path.write_bytes(midi_bytes(program=73))
+    audio = render_midi(path, sample_rate=SR, tail_s=0.5)
+    assert abs(audio.shape[0] - 2.0 * SR) <= 1  # 1.5 s of notes at 120 bpm + 0.5 s tail
+    assert np.array_equal(audio, render_midi(path, sample_rate=SR, tail_s=0.5))

@@ -50,14 +50,14 @@ def generated_like_take(seed: int) -> Score:
                          Track(is_drum=True, notes=drums)], tempos=[TempoChange(0, rng.choice([90.0, 132.0]))])
 
 
-def round_trip(scores: list[Score], folder: Path, *, pdf: bool = False) -> None:
+def round_trip(scores: list[Score], folder: Path, *, pdf: bool = False, divisions: int = 4) -> None:
     pairs, expected = [], []
     for i, score in enumerate(scores):
-        xml = export_musicxml(score, folder / f"take{i}.musicxml")
+        xml = export_musicxml(score, folder / f"take{i}.musicxml", divisions=divisions)
         pairs.append((xml, folder / f"take{i}.mid"))
         if pdf:
             pairs.append((xml, folder / f"take{i}.pdf"))
-        expected.append(notated_notes(score))
+        expected.append(notated_notes(score, divisions=divisions))
     outputs = iter(musescore.musescore_convert_many(pairs))
     for i, want in enumerate(expected):
         midi = next(outputs)
@@ -77,6 +77,11 @@ def round_trip(scores: list[Score], folder: Path, *, pdf: bool = False) -> None:
 def test_musescore3_round_trip_keeps_every_note(real_midi_files, tmp_path):
     scores = [read_midi(p) for p in sample_files(real_midi_files, 4)] + [generated_like_take(s) for s in (1, 2)]
     round_trip(scores, tmp_path)
+
+
+@needs_mscore
+def test_musescore3_round_trip_on_the_triplet_grid(tmp_path):
+    round_trip([generated_like_take(5)], tmp_path, divisions=12)
 
 
 @needs_mscore
