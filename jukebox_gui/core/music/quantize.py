@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import ExportError
-from .score import KeySignature, Note, Score, TempoChange, TimeSignature, Track
+from .score import Note, Score, TempoChange, TimeSignature, Track
 
 ALLOWED_DIVISIONS = (1, 2, 3, 4, 6, 8, 12, 16, 24)
 
