@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(170)
         self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for i, title in enumerate(PAGES):
             item = QListWidgetItem(title)
             item.setToolTip(f"{title} (Ctrl+{i + 1})")

@@ -96,26 +96,29 @@ class Worker(QObject):
 
     def run(self) -> None:
         started = time.perf_counter()
+        outcome, payload = "finished", None
         try:
-            result = self.job(progress=self._sink, cancel=self.token)
+            payload = self.job(progress=self._sink, cancel=self.token)
         except Cancelled:
-            self._flush()
-            log.info("%s cancelled after %.1f s", self.name, time.perf_counter() - started)
-            self.cancelled.emit()
+            outcome = "cancelled"
         except JukeboxError as exc:
-            self._flush()
+            outcome, payload = "failed", str(exc)
             log.warning("%s failed: %s", self.name, exc)
-            self.failed.emit(str(exc))
         except Exception as exc:  # a bug in the core: log the trace, show one line
-            self._flush()
+            outcome = "failed"
+            payload = f"{self.name} failed unexpectedly ({type(exc).__name__}: {exc}). See the log file."
             log.exception("%s crashed", self.name)
-            self.failed.emit(f"{self.name} failed unexpectedly ({type(exc).__name__}: {exc}). See the log file.")
-        else:
-            self._flush()
-            log.info("%s finished in %.1f s", self.name, time.perf_counter() - started)
-            self.finished.emit(result)
+        self._flush()
+        log.info("%s %s after %.1f s", self.name, outcome, time.perf_counter() - started)
+        self._done.set()  # before the signals, so slots already see is_running() == False
+        try:
+            if outcome == "finished":
+                self.finished.emit(payload)
+            elif outcome == "failed":
+                self.failed.emit(payload)
+            else:
+                self.cancelled.emit()
         finally:
-            self._done.set()
             self.stopped.emit()
             if self.thread is not None:
                 self.thread.quit()  # thread-safe; the loop ends once run() returns

@@ -52,8 +52,11 @@ class Take:
         score = self.score
         notes = getattr(score, "note_count", 0)
         seconds = getattr(score, "duration_seconds", 0.0)
-        return (f"Take {self.number}: {self.settings.get('bars')} bars, seed {self.settings.get('seed')}, "
-                f"T={self.settings.get('temperature')}, {notes} notes, {seconds:.0f} s")
+        return (f"Take {self.number} · seed {self.settings.get('seed')} · {notes} notes · {seconds:.0f} s")
+
+    def tooltip(self) -> str:
+        return (f"{self.settings.get('bars')} bars, temperature {self.settings.get('temperature')}, "
+                f"top-p {self.settings.get('top_p')}, top-k {self.settings.get('top_k')}\nmodel {self.model}")
 
 
 class GeneratePage(QWidget):
@@ -88,7 +91,7 @@ class GeneratePage(QWidget):
         self.seed_spin = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.seed_spin.setValue(random.randrange(1, 100_000))
         self.dice = QToolButton()
-        self.dice.setText("🎲")
+        self.dice.setText("Random")
         self.dice.setToolTip("A new random seed")
         self.dice.clicked.connect(self.roll_seed)
         seed_row = QHBoxLayout()
@@ -141,7 +144,7 @@ class GeneratePage(QWidget):
         self.take_list.currentRowChanged.connect(self.show_take)
         self.report = QTextBrowser()
         self.report.setOpenExternalLinks(False)
-        self.report.setMinimumHeight(120)
+        self.report.setMinimumHeight(200)
 
         left_box = QGroupBox("Generate")
         left = QVBoxLayout(left_box)
@@ -178,10 +181,10 @@ class GeneratePage(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.piano_roll, 3)
+        right_layout.addWidget(self.piano_roll, 5)
         right_layout.addLayout(play_row)
         right_layout.addLayout(actions)
-        right_layout.addWidget(self.report, 1)
+        right_layout.addWidget(self.report, 3)
 
         splitter = QSplitter()
         splitter.addWidget(left_box)
@@ -212,6 +215,7 @@ class GeneratePage(QWidget):
             self.model_combo.addItem(Path(ref).name, ref)
             index = self.model_combo.count() - 1
         self.model_combo.setCurrentIndex(index)
+        self.model_combo.setToolTip(ref)
         self._update_buttons()
 
     # ---- settings ------------------------------------------------------------------------------
@@ -290,6 +294,7 @@ class GeneratePage(QWidget):
     def add_take(self, take: Take) -> None:
         self.takes.append(take)
         item = QListWidgetItem(take.label())
+        item.setToolTip(take.tooltip())
         self.take_list.addItem(item)
         self.take_list.setCurrentRow(self.take_list.count() - 1)
 

@@ -68,6 +68,7 @@ class TrainPage(QWidget):
         self.worker: Worker | None = None
         self.out_dir: Path | None = None
         self.last_result: Any = None
+        self._last_mean: tuple[int, int, float] | None = None
 
         self.corpus_label = hint_label("No corpus chosen yet: pick one on the Corpus page.")
         self.preset_combo = QComboBox()
@@ -247,6 +248,7 @@ class TrainPage(QWidget):
 
     def _launch(self, request: TrainRequest) -> None:
         self.out_dir = request.out_dir
+        self._last_mean = None
         self.plot.clear()
         for label in self.labels.values():
             label.setText("—")
@@ -295,7 +297,7 @@ class TrainPage(QWidget):
         for event in events:
             if hasattr(event, "batches") and hasattr(event, "loss"):
                 batches = max(1, int(event.batches))
-                self.plot.add_batch(event.epoch - 1 + event.batch / batches, event.loss)
+                self.plot.add_batch(event.epoch - 1 + event.batch / batches, self._batch_loss(event))
                 last_batch = event
             elif hasattr(event, "val_loss"):
                 self._on_epoch(event)
@@ -310,6 +312,17 @@ class TrainPage(QWidget):
             if not (self.worker and self.worker.paused):
                 self.stage_label.setText(f"Training: epoch {last_batch.epoch}, batch "
                                          f"{last_batch.batch}/{last_batch.batches}, loss {last_batch.loss:.3f}")
+
+    def _batch_loss(self, event: Any) -> float:
+        """The loss of this one batch. Keras reports the running mean over the epoch so far, so
+        batch b's own loss is b * mean_b - (b - 1) * mean_(b-1) when both events arrived."""
+        mean = float(event.loss)
+        previous = self._last_mean
+        self._last_mean = (event.epoch, event.batch, mean)
+        if previous is None or previous[0] != event.epoch or previous[1] != event.batch - 1 or event.batch < 2:
+            return mean
+        own = event.batch * mean - (event.batch - 1) * previous[2]
+        return own if 0.0 <= own <= 4.0 * mean + 1.0 else mean
 
     def _on_epoch(self, event: Any) -> None:
         self.plot.add_epoch(event.epoch, event.val_loss, getattr(event, "train_loss", None))

@@ -20,7 +20,7 @@ pg.setConfigOptions(antialias=True)
 
 
 class LossPlot(QWidget):
-    def __init__(self, parent: QWidget | None = None, smoothing: float = 0.9) -> None:
+    def __init__(self, parent: QWidget | None = None, smoothing: float = 0.97) -> None:
         super().__init__(parent)
         self.smoothing = smoothing
         self._bx: list[float] = []
@@ -87,8 +87,9 @@ class LossPlot(QWidget):
     def epoch_points(self) -> int:
         return len(self._ex)
 
-    def batch_series(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.asarray(self._bx), np.asarray(self._bsmooth)
+    def batch_series(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x (epochs), raw per-batch loss, smoothed loss."""
+        return np.asarray(self._bx), np.asarray(self._braw), np.asarray(self._bsmooth)
 
     # ---- drawing -------------------------------------------------------------------------------
     def _redraw(self) -> None:
