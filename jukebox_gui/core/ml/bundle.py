@@ -64,7 +64,10 @@ def save_bundle(path: str | os.PathLike, *, model: Any, config: TrainConfig, tok
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a bundle is an ordinary folder
         model.save_weights(str(tmp / WEIGHTS))
         tokenizer.save(tmp / "tokenizer.json")
         fingerprint = tokenizer.fingerprint() if hasattr(tokenizer, "fingerprint") else ""

@@ -122,7 +122,7 @@ def preset(name: str = "laptop", arch: str = "lstm") -> TrainConfig:
         model = ModelConfig(arch=arch, embedding_dim=16, units=32, layers=1, heads=2, ff_dim=32,
                             dropout=0.0, seq_len=32)
         return TrainConfig(model=model, preset=name, epochs=2, batch_size=8, learning_rate=0.01,
-                           patience=0)
+                           patience=0, max_windows_per_epoch=800)
     if name == "laptop":
         if arch == "transformer":
             model = ModelConfig(arch=arch, embedding_dim=128, units=128, layers=2, heads=4, ff_dim=256,

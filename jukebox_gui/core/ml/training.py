@@ -48,8 +48,8 @@ def _default_tokenizer() -> Any:
     return Tokenizer()
 
 
-def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any]:
-    """(tokenized corpus, tokenizer) from a folder / ``demo:NAME`` source or a tokenized corpus."""
+def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any, Any]:
+    """(tokenized corpus, tokenizer, scan report or None) from a folder / ``demo:NAME`` source or a tokenized corpus."""
     if isinstance(source, (str, os.PathLike)):
         from ..data.corpus import tokenize_corpus
         from ..data.scan import scan
@@ -58,15 +58,31 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any
         report = scan(str(source), progress=emit, cancel=cancel)
         tokenizer = tokenizer if tokenizer is not None else _default_tokenizer()
         emit(Stage("tokenizing", "tokenizing the corpus"))
-        return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer
+        return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer, report
     if not hasattr(source, "sequences"):
         raise TrainingError(f"cannot train on {type(source).__name__}: give a folder, demo:NAME or a tokenized corpus")
     if tokenizer is None:
         raise TrainingError("training on an already tokenized corpus needs its tokenizer")
-    return source, tokenizer
+    return source, tokenizer, None
 
 
-def _corpus_extras(corpus: Any, tokenizer: Any, emit) -> dict[str, object]:
+def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, Any]]:
+    """The corpus as (path, Score): parsed again from the scan report, else decoded from tokens."""
+    if report is not None:
+        from ..data.corpus import load_scores
+
+        return load_scores(report)
+    paths = list(getattr(corpus, "paths", []) or [])
+    named = []
+    for i, seq in enumerate(corpus.sequences):
+        try:
+            named.append((paths[i] if i < len(paths) else f"piece {i}", tokenizer.decode([int(t) for t in seq])))
+        except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
+            log.warning("could not decode piece %d for the corpus profile: %s", i, exc)
+    return named
+
+
+def _corpus_extras(corpus: Any, tokenizer: Any, report: Any, emit) -> dict[str, object]:
     """corpus_metrics.json and originality.json, when the music modules are there."""
     extras: dict[str, object] = {}
     try:
@@ -75,16 +91,10 @@ def _corpus_extras(corpus: Any, tokenizer: Any, emit) -> dict[str, object]:
     except ImportError as exc:
         log.info("corpus metrics / originality not available: %s", exc)
         return extras
-    if not hasattr(tokenizer, "decode"):
+    if report is None and not hasattr(tokenizer, "decode"):
         return extras
     emit(Stage("profiling", "measuring the corpus (metrics, originality index)"))
-    paths = list(getattr(corpus, "paths", []) or [])
-    named = []
-    for i, seq in enumerate(corpus.sequences):
-        try:
-            named.append((paths[i] if i < len(paths) else f"piece {i}", tokenizer.decode([int(t) for t in seq])))
-        except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
-            log.warning("could not decode piece %d for the corpus profile: %s", i, exc)
+    named = _named_scores(corpus, tokenizer, report)
     if named:
         extras["corpus_metrics"] = corpus_profile([s for _, s in named])
         extras["originality"] = build_index(named)
@@ -108,7 +118,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     (the last checkpoint stays; train again with ``resume=True`` to continue)."""
     emit = progress or (lambda _e: None)
     out = Path(out_dir)
-    started = time.monotonic()
+    started = began = time.monotonic()
     state = checkpoints.last_state(out) if resume else None
     if resume and state is None:
         log.info("no checkpoint in %s: starting from scratch", out)
@@ -128,7 +138,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         import dataclasses
 
         config = dataclasses.replace(config, model=base.config.model)
-    corpus, tokenizer = _prepare_corpus(source, tokenizer, emit, cancel)
+    corpus, tokenizer, report = _prepare_corpus(source, tokenizer, emit, cancel)
     if cancel is not None:
         cancel.raise_if_cancelled()
     if base is not None and base.vocab_size != tokenizer.vocab_size:
@@ -175,6 +185,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     emit(Stage("training", f"{params:,} parameters, {packed.tokens:,} training tokens, "
                            f"{strategy.num_replicas_in_sync} replica(s)"))
 
+    started = time.monotonic()  # epochs' elapsed time and ETA leave out corpus preparation
     for epoch in range(start_epoch, config.epochs):
         if stopped != "completed":
             break
@@ -215,7 +226,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
             stopped = "time_budget"
         checkpoints.save(out, model, {
             "epoch": epoch + 1, "history": history, "best_val_loss": best_val, "best_epoch": best_epoch,
-            "wait": wait, "seed": config.seed, "wall_s": prior_wall + elapsed, "stopped": stopped,
+            "wait": wait, "seed": config.seed, "wall_s": prior_wall + time.monotonic() - began, "stopped": stopped,
             "optimizer_iterations": int(model.optimizer.iterations.numpy()),
             "config": train_config_to_dict(config)}, best=is_best)
         remaining = config.epochs - epoch - 1 if stopped == "completed" else 0
@@ -230,8 +241,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     best = checkpoints.best_dir(out)
     if best is not None:
         checkpoints.load_weights(best, model)
-    extras = _corpus_extras(corpus, tokenizer, emit)
-    wall = prior_wall + time.monotonic() - started
+    extras = _corpus_extras(corpus, tokenizer, report, emit)
+    wall = prior_wall + time.monotonic() - began
     training = {
         "history": history, "epochs_completed": epochs_done, "best_epoch": best_epoch, "best_val_loss": best_val,
         "val_perplexity": perplexity(best_val), "stopped": stopped, "seed": config.seed, "wall_s": wall,
