@@ -39,6 +39,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
             handle.flush()
+            os.fchmod(handle.fileno(), _permissions(target))
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
         tmp_name = None
@@ -49,6 +50,16 @@ def atomic_writer(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def _permissions(target: Path) -> int:
+    """Keep an existing file's mode; a new file gets 0666 less the umask (mkstemp makes 0600)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(folder: Path) -> None:

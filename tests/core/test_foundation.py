@@ -111,3 +111,18 @@ def test_paths_honour_jukebox_home(tmp_path, monkeypatch):
     assert paths.data_dir() == tmp_path / "data"
     assert paths.cache_dir().is_dir() and paths.log_dir().is_dir()
     assert os.fspath(paths.models_dir()).startswith(str(tmp_path))
+
+
+def test_atomic_write_respects_umask_and_keeps_existing_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.wav"
+        atomic_write_bytes(fresh, b"x")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "kept.mid"
+        kept.write_bytes(b"a")
+        kept.chmod(0o640)
+        atomic_write_bytes(kept, b"b")
+        assert kept.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
