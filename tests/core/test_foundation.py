@@ -114,7 +114,10 @@ def test_paths_honour_jukebox_home(tmp_path, monkeypatch):
 
 
 def test_atomic_write_respects_umask_and_keeps_existing_mode(tmp_path):
+    from jukebox_gui.core import fileio
+
     old = os.umask(0o022)
+    fileio._UMASK = 0o022
     try:
         fresh = tmp_path / "fresh.wav"
         atomic_write_bytes(fresh, b"x")
