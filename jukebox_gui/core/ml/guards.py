@@ -1,7 +1,8 @@
 """Collapse guards applied to the grammar mask while a take is sampled (NumPy only).
 
 * Repetition: when the last ``max_run`` notes of an instrument were the same note event (pitch
-  and duration), that pitch is masked for its next note — no run longer than ``max_run``.
+  and duration), that pitch is masked for its next note — no run longer than ``max_run``; a pitch
+  already started at the current onset by the same instrument (a unison duplicate) is masked too.
 * Silence: positions and bar lines that would leave more than ``max_silence_bars`` bars without a
   sounding note are masked, so the model must place a note first.
 
@@ -33,14 +34,21 @@ class CollapseGuard:
         self.start_beat = start_beat  # where the generated part begins (after a primer)
         self.counts = GuardCounts()
 
-    def _repeated_pitch(self, state: RemiState, program: int) -> int | None:
-        notes = [n for n in state.notes[-64:] if n.program == program][-self.max_run:]
-        if len(notes) < self.max_run:
-            return None
-        first = notes[0]
-        if all(n.pitch == first.pitch and abs(n.duration - first.duration) < 1e-6 for n in notes):
-            return first.pitch
-        return None
+    def _banned_pitches(self, state: RemiState, program: int) -> set[int]:
+        """Pitches that would repeat a note already sounding at this onset (a unison duplicate) or
+        extend a run of ``max_run`` identical notes (in onset-then-pitch order, as metrics count)."""
+        now = state.now
+        mine = [n for n in state.notes[-64:] if n.program == program]
+        here = [n for n in mine if abs(n.start - now) < 1e-9]
+        before = sorted((n for n in mine if n.start < now - 1e-9), key=lambda n: (n.start, n.pitch))
+        banned = {n.pitch for n in here}
+        if len(before) >= self.max_run:
+            last = before[-self.max_run:]
+            first = last[0]
+            if all(n.pitch == first.pitch and abs(n.duration - first.duration) < 1e-6 for n in last):
+                if not any(n.pitch < first.pitch for n in here):  # nothing here sorts in between
+                    banned.add(first.pitch)
+        return banned
 
     def apply(self, state: RemiState, mask: np.ndarray) -> np.ndarray:
         g = state.grammar
@@ -48,9 +56,9 @@ class CollapseGuard:
         if state.state in (PROGRAM, PROGRAM_DRUM) or (state.state in (POSITION, TEMPO, DURATION)
                                                        and not g.is_program.any()):
             program = state._pending.get("program", 0)
-            pitch = self._repeated_pitch(state, program)
-            if pitch is not None:
-                candidate = narrowed & ~((g.is_pitch | g.is_drum_pitch) & (g.pitch_value == pitch))
+            banned = self._banned_pitches(state, program)
+            if banned:
+                candidate = narrowed & ~((g.is_pitch | g.is_drum_pitch) & np.isin(g.pitch_value, list(banned)))
                 if candidate.any() and not np.array_equal(candidate, narrowed):
                     narrowed = candidate
                     self.counts.repeats_masked += 1

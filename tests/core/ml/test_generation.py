@@ -1,0 +1,196 @@
+"""Generation mechanics on a tiny real bundle (seconds of real Keras training)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from jukebox_gui.core.errors import Cancelled, GenerationError
+from jukebox_gui.core.progress import CancelToken
+
+from tiny_bundle import tiny_bundle
+
+pytest.importorskip("tensorflow")
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    from jukebox_gui.core.ml.bundle import load_bundle
+
+    return load_bundle(tiny_bundle(tmp_path_factory))
+
+
+def gen(bundle, **kwargs):
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    return generate(bundle, GenerationConfig(**kwargs))
+
+
+class ScriptedModel:
+    """A pathological 'model' for the guards: fixed logits, or replaying a training piece."""
+
+    def __init__(self, tokenizer, favour=None, replay=None):
+        self.vocab = tokenizer.vocab()
+        self.size = tokenizer.vocab_size
+        self.favour = favour or {}
+        self.replay = replay
+        self.pos = 0
+
+    def reset(self, batch=1):
+        self.pos = 0
+
+    def _logits(self):
+        logits = np.full((1, self.size), -5.0)
+        if self.replay is not None:
+            if self.pos < len(self.replay):
+                logits[0, self.replay[self.pos]] = 12.0
+        for name, value in self.favour.items():
+            logits[0, self.vocab[name]] = value
+        return logits
+
+    def feed(self, prefix):
+        self.pos = len(prefix)
+        return self._logits()
+
+    def step(self, ids):
+        self.pos += 1
+        return self._logits()
+
+
+def test_numpy_decoder_matches_keras(bundle):
+    from jukebox_gui.core.ml.decoder import make_decoder
+    from jukebox_gui.core.ml.decoding import LstmStepDecoder
+
+    ids = bundle.tokenizer.encode(__import__("jukebox_gui.core.music.score", fromlist=["Score"]).Score())[:1]
+    ids = ids + [int(i) for i in np.random.default_rng(0).integers(3, bundle.tokenizer.vocab_size, 30)]
+    ours, theirs = LstmStepDecoder(bundle.model), make_decoder(bundle)
+    full = np.asarray(bundle.model(np.array([ids], dtype=np.int32), training=False))[0]
+    a, b = ours.feed(ids[:10]), theirs.feed(ids[:10])
+    assert np.allclose(a, b, atol=1e-4) and np.allclose(a[0], full[9], atol=1e-4)
+    for t, token in enumerate(ids[10:], start=10):
+        a, b = ours.step([token]), theirs.step(np.array([token]))
+        assert np.allclose(a, b, atol=1e-4) and np.allclose(a[0], full[t], atol=1e-4)
+
+
+def test_same_seed_same_bytes_and_different_seeds_differ(bundle, tmp_path):
+    from jukebox_gui.core.ml.generation import save_take
+
+    first = gen(bundle, seed=11, bars=8)
+    second = gen(bundle, seed=11, bars=8)
+    other = gen(bundle, seed=12, bars=8)
+    mid1, rep1 = save_take(first, tmp_path / "a.mid")
+    mid2, _ = save_take(second, tmp_path / "b.mid", tmp_path / "b-report.json")
+    mid3, _ = save_take(other, tmp_path / "c.mid")
+    assert mid1.read_bytes() == mid2.read_bytes()
+    assert mid1.read_bytes() != mid3.read_bytes()
+    assert first.tokens != other.tokens
+    report = json.loads(rep1.read_text())
+    assert rep1 == tmp_path / "a.json"
+    assert report["seed"] == 11 and report["settings"]["seed"] == 11
+    assert report["bundle"]["arch"] == "lstm"
+    assert set(report["metrics"]) >= {"pitch_class_entropy", "scale_consistency", "longest_copy_bars"}
+    assert report["timing"]["tokens_per_second"] > 0
+    assert report["originality"]["checked"] is True
+    assert "pitch_class_entropy" in report["corpus_range"]
+    assert set(report["verdicts"].values()) <= {"in range", "low", "high"}
+    unseeded = gen(bundle, bars=2)
+    assert isinstance(unseeded.report["seed"], int)  # a random seed is chosen and recorded
+
+
+def test_every_take_is_legal_and_sized(bundle):
+    from jukebox_gui.core.data.grammar import Grammar
+
+    grammar = Grammar(bundle.tokenizer)
+    take = gen(bundle, seed=3, bars=6, temperature=1.5, top_p=1.0)
+    assert grammar.first_violation(take.tokens) is None
+    assert sum(grammar.is_bar[t] for t in take.tokens) == 6
+    assert take.score.note_count > 0
+    assert gen(bundle, seed=4, notes=25).score.note_count == 25
+    timed = gen(bundle, seed=5, seconds=8.0, tempo=100)
+    assert [t.bpm for t in timed.score.tempos] == [100.0]
+    assert 0 < timed.score.duration_seconds <= 8.0 + 60 / 100 * 12  # ends within a note of the limit
+    assert max(n.start for n, _t in timed.score.all_notes()) * 60 / 100 < 8.0
+    assert all(t.program == 0 for t in gen(bundle, seed=6, bars=4, program=0).score.tracks if not t.is_drum)
+
+
+def test_collapse_guard_stops_repeats_and_silence(bundle):
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+    from jukebox_gui.core.music.metrics import score_metrics
+
+    # a model that wants empty bars and the same quarter-note C over and over
+    from jukebox_gui.core.data.grammar import Grammar
+
+    grammar = Grammar(bundle.tokenizer)
+    quarter = bundle.tokenizer.token_name(int(np.flatnonzero(grammar.is_duration & (grammar.duration_units == 1.0))[0]))
+    velocity = bundle.tokenizer.token_name(int(np.flatnonzero(grammar.is_velocity)[4]))
+    stuck = ScriptedModel(bundle.tokenizer, favour={
+        "Bar_None": 9.0, "TimeSig_4/4": 8.0, "Position_0": 6.0, "Program_40": 8.0, "Pitch_60": 8.0,
+        velocity: 8.0, quarter: 8.0})
+    take = generate(bundle, GenerationConfig(seed=1, bars=16, top_p=0.9, repetition_penalty=1.0), decoder=stuck)
+    notes = sorted(take.score.all_notes(), key=lambda p: p[0].start)
+    assert notes, "the silence guard must force notes"
+    assert score_metrics(take.score)["longest_identical_run"] <= 4
+    assert take.report["guards"]["repeats_masked"] > 0 and take.report["guards"]["silences_masked"] > 0
+    bar = 4.0
+    assert notes[0][0].start <= 2 * bar + 1e-6
+    sounding = 0.0
+    for note, _track in notes:
+        assert note.start - sounding <= 2 * bar + 1e-6
+        sounding = max(sounding, note.end)
+
+
+def test_originality_guard_regenerates_then_flags(bundle):
+    from jukebox_gui.core.demo import demo_corpus_dir
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+    from jukebox_gui.core.music.midi_io import read_midi
+
+    source = sorted(demo_corpus_dir("irish").glob("*.mid"))[3]
+    replay = bundle.tokenizer.encode(read_midi(source))
+    copier = ScriptedModel(bundle.tokenizer, replay=replay)
+    take = generate(bundle, GenerationConfig(seed=2, bars=6, max_attempts=2, top_p=0.9, repetition_penalty=1.0),
+                    decoder=copier)
+    originality = take.report["originality"]
+    assert originality["bars"] > 2.0 and originality["ok"] is False
+    assert originality["source"] == source.name
+    assert originality["source_bar_end"] > originality["source_bar_start"]
+    assert source.name in originality["message"]
+    assert take.report["attempts_made"] == 2
+    honest = gen(bundle, seed=2, bars=6)
+    assert honest.report["originality"]["ok"] is True and honest.report["attempts_made"] == 1
+
+
+def test_primer_opens_the_take(bundle):
+    from jukebox_gui.core.demo import demo_corpus_dir
+    from jukebox_gui.core.music.midi_io import read_midi
+
+    source = sorted(demo_corpus_dir("irish").glob("*.mid"))[5]
+    take = gen(bundle, seed=9, bars=4, primer=f"demo:irish/{source.name}", primer_bars=2)
+    primer = read_midi(source)
+    bars = primer.bar_starts()
+    first_bar = max(i for i, b in enumerate(bars) if b <= primer.start_beat + 1e-9)
+    cut = bars[first_bar + 2]
+    want = sorted((round(n.start - bars[first_bar], 2), n.pitch) for n, _t in primer.all_notes()
+                  if bars[first_bar] <= n.start < cut)
+    got = sorted((round(n.start, 2), n.pitch) for n, _t in take.score.all_notes() if n.start < cut - bars[first_bar])
+    assert got == want
+    assert take.report["length"]["primer_bars"] == 2
+    assert take.report["primer"]["source"].endswith(source.name)
+    assert sum(1 for t in take.tokens if bundle.tokenizer.token_type(t) == "Bar") == 6
+    with pytest.raises(GenerationError, match="not found"):
+        gen(bundle, primer="/no/such/file.mid")
+
+
+def test_bad_settings_and_cancel(bundle):
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    for bad in ({"temperature": -1}, {"top_p": 0}, {"bars": 0}, {"seed": -5}, {"program": 300},
+                {"tempo": 5}, {"notes": 0}):
+        with pytest.raises(GenerationError):
+            gen(bundle, **bad)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        generate(bundle, GenerationConfig(seed=1), cancel=token)
+
