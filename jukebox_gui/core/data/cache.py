@@ -2,9 +2,9 @@
 
 Layout (all safe to delete)::
 
-    scan-v1-<limits>/folders/<sha of folder>.json   relative path -> [size, mtime_ns, content hash]
-    scan-v1-<limits>/records/<hh>.json              content hash -> per-file facts (256 shards)
-    scan-v1-<limits>/repaired/<hash>.mid            usable MIDI for files that needed repair
+    scan-v2-<limits>/folders/<sha of folder>.json   relative path -> [size, mtime_ns, content hash]
+    scan-v2-<limits>/records/<h>.json               content hash -> per-file facts (16 shards)
+    scan-v2-<limits>/repaired/<hash>.mid            usable MIDI for files that needed repair
     tokens/<fingerprint[:16]>/<hh>/<hash>.npy       int32 token ids per file and tokenizer
 
 Reopening a folder stats its files and reads two or three small JSON files per hundred files:
@@ -28,7 +28,7 @@ from ..errors import JukeboxError
 from ..fileio import atomic_write_bytes, atomic_write_text, atomic_writer
 
 log = logging.getLogger(__name__)
-SCAN_VERSION = 1
+SCAN_VERSION = 2
 
 
 def _read_json(path: Path) -> Any:
@@ -72,7 +72,7 @@ class ScanCache:
 
     # -- records by content hash -------------------------------------------------------------
     def _shard(self, content_hash: str) -> dict[str, Any]:
-        key = content_hash[:2]
+        key = content_hash[:1]
         if key not in self._shards:
             data = _read_json(self.root / "records" / f"{key}.json")
             self._shards[key] = data if isinstance(data, dict) else {}
@@ -84,11 +84,15 @@ class ScanCache:
 
     def put(self, content_hash: str, record: dict[str, Any]) -> None:
         self._shard(content_hash)[content_hash] = record
-        self._dirty.add(content_hash[:2])
+        self._dirty.add(content_hash[:1])
 
     def flush(self) -> None:
-        for key in sorted(self._dirty):
-            _write_json(self.root / "records" / f"{key}.json", self._shards[key])
+        """Write the changed shards; concurrent fsyncs share journal commits (much faster)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = sorted(self._dirty)
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(keys)))) as pool:
+            list(pool.map(lambda k: _write_json(self.root / "records" / f"{k}.json", self._shards[k]), keys))
         self._dirty.clear()
 
     # -- repaired MIDI -------------------------------------------------------------------------

@@ -243,7 +243,11 @@ def mp_context(method: str | None = None) -> Any:
     if method == "fork":
         raise ValueError("never fork: TensorFlow may be loaded in this process")
     try:
-        return mp.get_context(method or "forkserver")
+        ctx = mp.get_context(method or "forkserver")
+        if ctx.get_start_method() == "forkserver":
+            # only takes effect if the server is not running yet; workers then start pre-imported
+            ctx.set_forkserver_preload(["jukebox_gui.core.data.scan_worker", "symusic", "numpy"])
+        return ctx
     except ValueError:
         return mp.get_context("spawn")
 
@@ -303,6 +307,7 @@ def run_pool(
     queue: deque[int] = deque(range(len(tasks)))
     pool = [_Worker(ctx, lim, job) for _ in range(max(1, min(workers, len(tasks))))]
     remaining = len(tasks)
+    failed_starts = 0
     batch_size = max(1, min(batch_size, len(tasks) // (len(pool) * 4) or 1))
     try:
         while remaining:
@@ -312,7 +317,10 @@ def run_pool(
                 if not w.batch and queue:
                     w.batch = [(i, tasks[i]) for i in (queue.popleft() for _ in range(min(batch_size, len(queue))))]
                     w.since, w.seen = time.monotonic(), -2
-                    w.conn.send(w.batch)
+                    try:
+                        w.conn.send(w.batch)
+                    except OSError:  # died already: handled below as a crash with no file in hand
+                        pass
             busy = [w for w in pool if w.batch]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.2)
             now = time.monotonic()
@@ -331,18 +339,25 @@ def run_pool(
                         w.batch = []
                         continue
                 dead = w.proc.sentinel in ready or not w.proc.is_alive()
-                timed_out = w.stuck_for(now) > limits.timeout_s
+                # a file in hand gets timeout_s; a worker still starting (busy machine) gets longer
+                limit = limits.timeout_s if w.current.value >= 0 else max(60.0, limits.timeout_s)
+                timed_out = w.stuck_for(now) > limit
                 if dead or timed_out:
                     culprit = w.current.value
                     code = w.proc.exitcode
                     w.stop(kill=True)
                     reason = (f"took longer than {limits.timeout_s:g} s to parse (timed out)" if not dead
                               else f"crashed the parser (exit code {code})")
-                    if culprit < 0 or culprit not in {ix for ix, _ in w.batch}:
-                        culprit = w.batch[0][0]
-                    on_result(culprit, {"status": "skipped", "reason": reason, "crashed": dead})
-                    remaining -= 1
-                    for ix, _ in reversed(w.batch):
+                    batch_ids = [ix for ix, _ in w.batch]
+                    if culprit in batch_ids:
+                        on_result(culprit, {"status": "skipped", "reason": reason, "crashed": dead})
+                        remaining -= 1
+                        failed_starts = 0
+                    else:  # died or hung with no file in hand: not a file's fault
+                        failed_starts += 1
+                        if failed_starts > 3:
+                            raise CorpusError(f"the parser processes could not start ({reason})")
+                    for ix in reversed(batch_ids):
                         if ix != culprit:
                             queue.appendleft(ix)
                     pool[i] = _Worker(ctx, lim, job)
