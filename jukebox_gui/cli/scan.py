@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     skipped = [r for r in report.files if not r.ok]
     if skipped:
-        print(f"\nskipped ({len(skipped)}):")
+        print(f"\nnot used ({len(skipped)}):")
         shown = skipped if args.all else skipped[:50]
         for record in shown:
             print(f"  {record.display}: {record.reason}")
