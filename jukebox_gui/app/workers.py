@@ -1,6 +1,7 @@
 """The ONE seam between Qt and the core: every long job runs here, off the GUI thread.
 
-A ``Worker`` is a QObject moved to its own QThread. Its ``run`` calls a core function with
+A ``Worker`` is a QObject that stays in the GUI thread while its job runs in a QThread (see
+``_JobThread`` for why it is not moved). Its ``run`` calls a core function with
 ``progress=`` (a sink that batches events into ``progress(list)`` signals, at most ~25 per
 second so per-batch training events never flood the GUI thread) and ``cancel=`` (a CancelToken).
 Results come back as ``finished(object)``, domain errors as ``failed(str)``, a user cancel as
@@ -124,6 +125,20 @@ class Worker(QObject):
                 self.thread.quit()  # thread-safe; the loop ends once run() returns
 
 
+class _JobThread(QThread):
+    """Runs one worker's job. The Worker itself stays in the GUI thread (it is NOT moved): PySide
+    delivers signals to lambdas and plain functions in the *sender's* thread, so a worker moved
+    to its thread would run such slots there and touch widgets off the GUI thread (seen here as
+    "QBackingStore::endPaint() called with active painter" and a segfault)."""
+
+    def __init__(self, worker: Worker) -> None:
+        super().__init__()
+        self.worker = worker
+
+    def run(self) -> None:
+        self.worker.run()
+
+
 class JobManager(QObject):
     """Starts workers in their own threads, keeps them alive, and stops them all on close."""
 
@@ -134,11 +149,9 @@ class JobManager(QObject):
         self._active: list[Worker] = []
 
     def start(self, worker: Worker) -> Worker:
-        thread = QThread()
+        thread = _JobThread(worker)
         thread.setObjectName(f"jukebox-{worker.name}")
         worker.thread = thread
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.stopped.connect(self._on_stopped)
         self._active.append(worker)
         thread.start()

@@ -74,5 +74,6 @@ def test_cancel_button_stops_scan(qtbot, page, folder):
     page.set_source(str(folder), scan=False)
     page.start_scan()
     page.cancel_scan()
-    qtbot.waitUntil(lambda: not page.worker.is_running(), timeout=30_000)
-    assert not page.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: not page.cancel_button.isEnabled(), timeout=30_000)  # the page saw the end
+    assert not page.worker.is_running()
+    assert page.scan_button.isEnabled()

@@ -114,3 +114,33 @@ def test_about_lists_versions(qapp):
     found = versions()
     assert found["PySide6"] and found["Python"]
     assert "AI Jukebox" in about_html()
+
+
+def test_crash_handler_logs_and_shows_dialog_only_on_gui_thread(qtbot, monkeypatch, caplog):
+    import sys as _sys
+
+    from jukebox_gui.app import crash
+
+    shown = []
+    monkeypatch.setattr(crash, "_show", lambda summary, details: shown.append((summary, threading.current_thread())))
+    old_hooks = (_sys.excepthook, threading.excepthook)
+    try:
+        crash.install("/tmp/x.log")
+        try:
+            raise ValueError("boom on the GUI thread")
+        except ValueError:
+            _sys.excepthook(*_sys.exc_info())
+        assert shown and "boom" in shown[0][0] and shown[0][1] is threading.main_thread()
+
+        def worker():
+            raise RuntimeError("boom in a thread")
+
+        # install() connected the relay to the patched _show: the request is queued to the GUI thread
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        qtbot.waitUntil(lambda: any("thread" in s for s, _t in shown), timeout=2000)
+        assert all(t is threading.main_thread() for _s, t in shown)
+        assert "boom in a thread" in caplog.text
+    finally:
+        _sys.excepthook, threading.excepthook = old_hooks

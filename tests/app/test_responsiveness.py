@@ -54,12 +54,18 @@ def test_gui_thread_stays_responsive_during_training(qtbot, isolated_home, corpu
     timer.start()
     page.start_button.click()
     page.worker.failed.connect(failures.append)
+    seen: list[tuple[float, str]] = []
+    page.worker.progress.connect(lambda events: seen.append((time.perf_counter(), type(events[-1]).__name__ + " "
+                                                             + str(getattr(events[-1], "message", ""))[:60])))
     qtbot.waitUntil(lambda: bool(done) or bool(failures), timeout=300_000)
     timer.stop()
     jobs.stop_all(5.0)
     assert not failures, failures
     gaps_ms = [(b - a) * 1000 for a, b in zip(ticks, ticks[1:])]
     worst = max(gaps_ms)
+    at = ticks[gaps_ms.index(worst)]
+    before = [text for t, text in seen if t <= at + worst / 1000]
+    print(f"worst gap after: {before[-1] if before else 'start'}")
     p99 = sorted(gaps_ms)[int(len(gaps_ms) * 0.99)]
     print(f"responsiveness: {len(ticks)} ticks over {ticks[-1] - ticks[0]:.1f} s, "
           f"max gap {worst:.1f} ms, p99 {p99:.1f} ms, batch points {page.plot.batch_points}")

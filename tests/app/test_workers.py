@@ -92,3 +92,14 @@ def test_frequent_events_are_batched(qtbot, jobs):
     qtbot.waitUntil(lambda: sum(len(b) for b in batches) == 2000, timeout=2000)
     assert len(batches) < 200  # not one signal per event
     assert batches[-1][-1].done == 2000
+
+
+def test_lambda_slots_run_on_the_gui_thread(qtbot, jobs):
+    """PySide runs lambda/function slots in the sender's thread: the seam must keep them on the GUI thread."""
+    seen = []
+    worker = Worker("x", lambda progress, cancel: progress("tick") or 1)
+    worker.progress.connect(lambda events: seen.append(threading.current_thread()))
+    worker.finished.connect(lambda result: seen.append(threading.current_thread()))
+    jobs.start(worker)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    assert all(t is threading.main_thread() for t in seen)
