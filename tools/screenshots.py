@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="folder for the PNGs")
     parser.add_argument("--corpus", default="demo:irish")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--size", default="1360x860", help="window size WxH")
     parser.add_argument("--dark", action="store_true", help="use the dark colour scheme")
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     trained: list = []
     train.trained.connect(trained.append)
     train.start_button.click()
-    wait_until(app, lambda: train.plot.epoch_points >= 1 and train.plot.batch_points > 20 or errors or trained,
+    wait_until(app, lambda: train.plot.epoch_points >= 1 or errors or trained,
                900, "the first epoch")
     train.plot.flush()
     shoot("2-train-mid")

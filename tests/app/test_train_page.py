@@ -67,13 +67,13 @@ def test_start_needs_a_corpus(page, monkeypatch):
 def test_events_draw_the_loss_chart_and_labels(page):
     own = [5.0 - b * 0.1 for b in range(1, 11)]  # each batch's own loss
     means = [sum(own[:b]) / b for b in range(1, 11)]  # what Keras reports: the epoch's running mean
-    events = [Batch(1, b, 10, means[b - 1], 1234.0) for b in range(1, 11)]
+    events = [Batch(1, b, 400, means[b - 1], 1234.0) for b in range(1, 11)]  # the first 10 of 400 batches
     page._on_progress(events)
     page._on_progress([Epoch(1, 3, 4.2, 4.4, 81.5, 0.2, 0.25, 12.0, 24.0)])
     assert page.plot.batch_points == 10
     assert page.plot.epoch_points == 1
     xs, raw, smooth = page.plot.batch_series()
-    assert xs[-1] == pytest.approx(1.0)
+    assert xs[-1] == pytest.approx(10 / 400)
     assert raw == pytest.approx(own)  # per-batch losses recovered from the running means
     assert smooth[0] == pytest.approx(4.9)  # the EMA starts at the first value, not 0
     assert 4.0 < smooth[-1] < 4.9  # smoothed lags behind the raw 4.0

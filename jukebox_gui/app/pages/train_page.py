@@ -297,6 +297,9 @@ class TrainPage(QWidget):
         for event in events:
             if hasattr(event, "batches") and hasattr(event, "loss"):
                 batches = max(1, int(event.batches))
+                if self.plot.batch_points == 0:  # smooth over ~5% of an epoch (1..50 batches)
+                    window = min(50.0, max(1.0, batches / 20.0))
+                    self.plot.smoothing = 1.0 - 1.0 / window
                 self.plot.add_batch(event.epoch - 1 + event.batch / batches, self._batch_loss(event))
                 last_batch = event
             elif hasattr(event, "val_loss"):
