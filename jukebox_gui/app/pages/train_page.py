@@ -322,6 +322,8 @@ class TrainPage(QWidget):
         mean = float(event.loss)
         previous = self._last_mean
         self._last_mean = (event.epoch, event.batch, mean)
+        if previous is not None and previous[0] == event.epoch and previous[1] < event.batch - 1:
+            self.plot.smoothing = 0.0  # the core reports only some batches: its running mean is smooth already
         if previous is None or previous[0] != event.epoch or previous[1] != event.batch - 1 or event.batch < 2:
             return mean
         own = event.batch * mean - (event.batch - 1) * previous[2]
