@@ -1,14 +1,15 @@
 """Step-by-step decoders over a bundle's model: ``reset(batch)``, ``feed(prefix)``, ``step(ids)``.
 
 * :class:`LstmStepDecoder` — incremental decoding for ``lstm`` bundles: the weights of the
-  trained Keras layers (``embedding``, ``lstm_0``..., ``logits``) run in NumPy (float64) with the
+  trained Keras layers (``embedding``, ``lstm_0``..., ``logits``) run in NumPy (float32) with the
   recurrent state carried, so each new token costs one cell step — no TensorFlow call per token,
   and the same inputs give the same logits on every run.
 * Every other architecture uses the training package's ``decoder.make_decoder`` (a compiled
   ``tf.function`` step for LSTMs, a window re-run for the transformer and ``seed-bilstm``).
 
 The NumPy path exists because a TensorFlow call costs ~0.3-1 ms however small the model, which
-dominates a 2-layer LSTM-256 step on 2 CPU cores; float64 also makes the logits bit-stable.
+dominates a 2-layer LSTM-256 step on 2 CPU cores; single-threaded BLAS also gives the same bits
+on every run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,33 @@ log = logging.getLogger(__name__)
 WINDOW = 200  # the seed's context window
 
 
+def _matmul(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(batch, n) @ (n, m). Inside :func:`single_thread_blas` this is one-thread BLAS; without
+    threadpoolctl, einsum (no BLAS). For one row, OpenBLAS's thread pool costs milliseconds per
+    call on a busy 2-core machine (measured ~3 ms vs ~0.1 ms single-threaded)."""
+    if _BLAS_OK:
+        return x @ w
+    return np.einsum("bi,ij->bj", x, w)
+
+
+try:
+    from threadpoolctl import threadpool_limits as _threadpool_limits
+
+    _BLAS_OK = True
+except ImportError:  # pragma: no cover - threadpoolctl is a dependency; einsum keeps us working
+    _threadpool_limits = None
+    _BLAS_OK = False
+
+
+def single_thread_blas():
+    """A context in which NumPy's BLAS runs on one thread (restored afterwards)."""
+    import contextlib
+
+    if _threadpool_limits is None:
+        return contextlib.nullcontext()
+    return _threadpool_limits(limits=1, user_api="blas")
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
@@ -37,7 +65,7 @@ class LstmStepDecoder:
 
     def __init__(self, model: Any) -> None:
         try:
-            self.embedding = np.asarray(model.get_layer("embedding").get_weights()[0], dtype=np.float64)
+            self.embedding = np.asarray(model.get_layer("embedding").get_weights()[0], dtype=np.float32)
             self.layers = []
             i = 0
             while True:
@@ -45,12 +73,16 @@ class LstmStepDecoder:
                     layer = model.get_layer(f"lstm_{i}")
                 except ValueError:
                     break
-                kernel, recurrent, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
-                self.layers.append((np.vstack([kernel, recurrent]), bias))
+                kernel, recurrent, bias = (np.asarray(w, dtype=np.float32) for w in layer.get_weights())
+                if i == 0:  # the first layer's input projection of every token, precomputed
+                    self.input_table = self.embedding @ kernel + bias
+                    self.layers.append((recurrent, np.zeros_like(bias)))
+                else:
+                    self.layers.append((np.vstack([kernel, recurrent]), bias))
                 i += 1
             dense = model.get_layer("logits").get_weights()
-            self.out_kernel = np.asarray(dense[0], dtype=np.float64)
-            self.out_bias = np.asarray(dense[1], dtype=np.float64)
+            self.out_kernel = np.asarray(dense[0], dtype=np.float32)
+            self.out_bias = np.asarray(dense[1], dtype=np.float32)
         except (ValueError, IndexError, AttributeError) as exc:
             raise GenerationError(f"the model does not have the lstm layout this decoder expects: {exc}") from exc
         if not self.layers:
@@ -59,21 +91,24 @@ class LstmStepDecoder:
         self.reset(1)
 
     def reset(self, batch: int = 1) -> None:
-        self.h = [np.zeros((batch, k.shape[1] // 4)) for k, _b in self.layers]
+        self.h = [np.zeros((batch, b.shape[0] // 4), dtype=np.float32) for _k, b in self.layers]
         self.c = [np.zeros_like(h) for h in self.h]
 
     def step(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        x = self.embedding[ids]
+        x = None
         for n, (kernel, bias) in enumerate(self.layers):
-            z = np.concatenate([x, self.h[n]], axis=1) @ kernel + bias
+            if n == 0:
+                z = self.input_table[ids] + _matmul(self.h[0], kernel)
+            else:
+                z = _matmul(np.concatenate([x, self.h[n]], axis=1), kernel) + bias
             units = self.h[n].shape[1]
             i, f = _sigmoid(z[:, :units]), _sigmoid(z[:, units:2 * units])
             g, o = np.tanh(z[:, 2 * units:3 * units]), _sigmoid(z[:, 3 * units:])
             self.c[n] = f * self.c[n] + i * g
             self.h[n] = o * np.tanh(self.c[n])
             x = self.h[n]
-        return x @ self.out_kernel + self.out_bias
+        return _matmul(x, self.out_kernel) + self.out_bias
 
     def feed(self, prefix: Sequence[int]) -> np.ndarray:
         """Consume ``prefix`` (batch 1); returns the logits after its last token."""

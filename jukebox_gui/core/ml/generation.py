@@ -222,7 +222,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     from ..data.grammar import Grammar
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
-    from .decoding import make_step_decoder
+    from .decoding import make_step_decoder, single_thread_blas
     from .sampling import make_rng
 
     config.validate()
@@ -248,8 +248,9 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     for attempt in range(config.max_attempts):
         attempts_made += 1
         t0 = time.perf_counter()
-        tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix, make_rng(seed, attempt),
-                                           progress, cancel, attempt)
+        with single_thread_blas():
+            tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix,
+                                               make_rng(seed, attempt), progress, cancel, attempt)
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]
         score = _postprocess(tokenizer.decode(tokens), config)
