@@ -167,6 +167,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
             cancel.raise_if_cancelled()
         mask = guard.apply(state, state.mask())
         mask[tokenizer.eos_id] = False  # the length is ours to decide
+        if len(state.notes) == primer_notes and state.bar + 1 >= target_bars and (mask & ~grammar.is_bar).any():
+            mask &= ~grammar.is_bar  # never end a take before its first note
         if not mask.any():
             break
         recent = [t for t in tokens[-48:] if grammar.is_pitch[t]]  # the penalty targets pitches only

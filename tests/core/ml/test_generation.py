@@ -113,6 +113,7 @@ def test_every_take_is_legal_and_sized(bundle):
     assert 0 < timed.score.duration_seconds <= 8.0 + 60 / 100 * 12  # ends within a note of the limit
     assert max(n.start for n, _t in timed.score.all_notes()) * 60 / 100 < 8.0
     assert all(t.program == 0 for t in gen(bundle, seed=6, bars=4, program=0).score.tracks if not t.is_drum)
+    assert all(gen(bundle, seed=seed, bars=1).score.note_count > 0 for seed in range(5))
 
 
 def test_collapse_guard_stops_repeats_and_silence(bundle):
