@@ -1,6 +1,6 @@
 """Generation speed: incremental decoding vs the seed's window re-run, and 500 notes end to end.
 
-    python -m benchmarks generate [--bundle PATH] [--window-tokens N]
+    python -m benchmarks generate [--bundle PATH [--takes N]] [--window-tokens N]
 
 Without ``--bundle`` an untrained ``lstm`` model of the laptop preset's size is written to a temp
 bundle (speed does not depend on the weights). Measured in the same run on the same model:
@@ -11,6 +11,11 @@ bundle (speed does not depend on the weights). Measured in the same run on the s
 * ``generate_speedup`` = incremental / window (target >= 100);
 * ``seconds_500_notes``: ``generate(notes=500)`` wall time, sampling, grammar and guards included
   (target < 2 s), and its tokens/s.
+
+With a trained ``--bundle`` and ``--takes N``, ``quality`` reports the issue's musical checks over
+N 16-bar takes: the share of takes whose pitch-class entropy, scale and groove consistency are
+inside the corpus's 10th-90th percentile range, distinct durations / IOIs >= 3, the longest
+identical run and the longest copy.
 """
 
 from __future__ import annotations
@@ -50,10 +55,34 @@ def _tokens_per_s(decoder, tokens: list[int], budget_s: float) -> tuple[float, i
     return done / (time.perf_counter() - start), done
 
 
+def _quality(bundle, takes: int) -> dict:
+    """The issue's musical checks over ``takes`` takes of 16 bars."""
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    banded = ("pitch_class_entropy", "scale_consistency", "groove_consistency")
+    rows = [generate(bundle, GenerationConfig(bars=16, seed=seed)).report for seed in range(1, takes + 1)]
+    result: dict = {"takes": takes}
+    for name in banded:
+        result[f"{name}_in_range"] = sum(r["verdicts"].get(name) == "in range" for r in rows) / takes
+        result[f"{name}_mean"] = round(float(np.mean([r["metrics"][name] for r in rows])), 3)
+        band = rows[0]["corpus_range"].get(name, {})
+        result[f"{name}_corpus_p10_p90"] = [round(band.get("p10", 0), 3), round(band.get("p90", 0), 3)]
+    result["distinct_durations_ge3"] = sum(r["metrics"]["distinct_durations"] >= 3 for r in rows) / takes
+    result["distinct_ioi_ge3"] = sum(r["metrics"]["distinct_ioi"] >= 3 for r in rows) / takes
+    result["max_identical_run"] = max(r["metrics"]["longest_identical_run"] for r in rows)
+    result["max_copy_bars"] = max(r["originality"]["bars"] for r in rows)
+    result["takes_regenerated"] = sum(r["attempts_made"] > 1 for r in rows)
+    result["takes_flagged"] = sum(not r["originality"]["ok"] for r in rows)
+    return result
+
+
 def main(argv: list[str]) -> dict:
     parser = argparse.ArgumentParser(prog="python -m benchmarks generate")
     parser.add_argument("--bundle", help="a trained bundle (default: an untrained laptop-size lstm)")
     parser.add_argument("--window-tokens", type=int, default=40, help="tokens to time with the window method")
+    parser.add_argument("--takes", type=int, default=0,
+                        help="with a trained --bundle: generate this many 16-bar takes (seeds 1..N) and report "
+                             "how their metrics sit in the corpus's 10th-90th percentile range")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -87,7 +116,9 @@ def main(argv: list[str]) -> dict:
         start = time.perf_counter()
         take = generate(bundle, GenerationConfig(notes=500, seed=1, max_attempts=1))
         seconds_500 = time.perf_counter() - start
+        quality = _quality(bundle, args.takes) if args.takes else None
         return {
+            **({"quality": quality} if quality else {}),
             "bundle": "untrained laptop-preset lstm" if not args.bundle else str(path),
             "arch": bundle.config.model.arch,
             "units": bundle.config.model.units,

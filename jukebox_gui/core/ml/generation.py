@@ -194,6 +194,9 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
             total = {"bars": config.bars, "notes": config.notes, "seconds": int(config.seconds or 0)}[mode]
             progress(Progress("generating", min(done, total), total, f"attempt {attempt + 1}",
                               {"tokens": generated}))
+    if progress is not None:
+        total = {"bars": config.bars, "notes": config.notes, "seconds": int(config.seconds or 0)}[mode]
+        progress(Progress("generating", total, total, f"attempt {attempt + 1} done", {"tokens": generated}))
     info = {"generated_tokens": generated, "model_steps": steps + len(prefix), "guards": guard.counts.to_dict(),
             "primer_bars": primer_bars, "primer_notes": primer_notes}
     return tokens, state, info
