@@ -27,10 +27,12 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 
 def connect_scheme_changed(slot) -> None:
-    """Call ``slot()`` whenever the system switches between light and dark."""
+    """Call ``slot(scheme)`` whenever the system switches between light and dark. ``slot`` must be
+    a bound method of a QObject, so the connection dies with the widget (a lambda here would
+    outlive it on the app-wide style hints)."""
     hints = QGuiApplication.styleHints()
     if hints is not None:
-        hints.colorSchemeChanged.connect(lambda _scheme: slot())
+        hints.colorSchemeChanged.connect(slot)
 
 
 def accent(palette: QPalette | None = None) -> QColor:

@@ -103,3 +103,19 @@ def test_lambda_slots_run_on_the_gui_thread(qtbot, jobs):
     jobs.start(worker)
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
     assert all(t is threading.main_thread() for t in seen)
+
+
+def test_many_emits_cannot_free_true(qapp):
+    """PySide6 6.12's emit() drops a reference to True per call; jukebox_gui.app guards against it."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Source(QObject):
+        tick = Signal(int)
+
+    source = Source()
+    for i in range(20_000):
+        source.tick.emit(i)
+    if sys.version_info < (3, 12):
+        assert sys.getrefcount(True) > 1 << 39

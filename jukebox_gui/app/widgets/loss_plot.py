@@ -106,7 +106,7 @@ class LossPlot(QWidget):
         self._dirty = True
         self._redraw()
 
-    def apply_colors(self) -> None:
+    def apply_colors(self, *_scheme) -> None:
         dark = is_dark()
         background = "#1e1f22" if dark else "#ffffff"
         foreground = "#d0d0d0" if dark else "#303030"
