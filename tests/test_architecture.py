@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,13 +37,12 @@ def _modules_after(code: str) -> set[str]:
     return set(out.stdout.split())
 
 
-def test_cli_help_is_fast_and_skips_tensorflow():
-    start = time.perf_counter()
+def test_cli_help_lists_commands_and_skips_tensorflow():
+    """`jukebox --help` must not pay for TensorFlow (its speed is measured by benchmarks/startup.py)."""
     result = subprocess.run([sys.executable, "-m", "jukebox_gui.cli", "--help"], capture_output=True, text=True, cwd=REPO)
-    elapsed = time.perf_counter() - start
     assert result.returncode == 0
-    assert "train" in result.stdout or "COMMAND" in result.stdout
-    assert elapsed < 1.0, f"jukebox --help took {elapsed:.2f} s"
+    for command in ("corpus", "scan", "train", "generate", "render", "export", "models"):
+        assert command in result.stdout
     mods = _modules_after("import jukebox_gui.cli; jukebox_gui.cli.build_parser()")
     assert "tensorflow" not in mods and "keras" not in mods
 
@@ -57,3 +55,8 @@ def test_no_pickle_in_code_base():
             if needle in text:
                 offenders.append(f"{path.relative_to(REPO)}: {needle}")
     assert not offenders, offenders
+
+
+def test_opening_the_window_does_not_load_tensorflow():
+    mods = _modules_after("import jukebox_gui.app.main, jukebox_gui.app.main_window")
+    assert "tensorflow" not in mods and "keras" not in mods
