@@ -1,0 +1,83 @@
+"""Training speed: ours (causal lstm, laptop preset) vs the seed's method (seed-bilstm), same vocabulary,
+same run; then the laptop preset end to end on demo:irish (wall time, validation perplexity).
+
+    python -m benchmarks train [--quick] [--corpus demo:irish] [--steps 20]
+
+``train_speedup`` = lstm training targets/s / seed-bilstm training targets/s (target >= 300).
+``laptop_wall_s`` is the whole `train()` call: scan (cached), tokenize, epochs, bundle (target <= 300).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+
+
+def _targets_per_s(arch: str, corpus, tokenizer, steps: int) -> dict:
+    from jukebox_gui.core.ml.config import preset
+    from jukebox_gui.core.ml.dataset import make_dataset, pack, plan_epochs, targets_in
+    from jukebox_gui.core.ml.models import build_model, compile_model
+
+    config = preset("laptop", arch)
+    packed = pack(list(corpus.sequences))
+    plan = plan_epochs(packed, config, 0, 1)
+    warm = 2
+    need = (warm + steps) * config.batch_size
+    windows = plan.windows[:need]
+    model = compile_model(build_model(config.model, tokenizer.vocab_size), config)
+    ds = make_dataset(packed, windows, config, tokenizer.pad_id)
+    iterator = iter(ds)
+    for _ in range(warm):
+        x, y, w = next(iterator)
+        model.train_on_batch(x, y, sample_weight=w)
+    batches = [next(iterator) for _ in range(steps)]
+    start = time.perf_counter()
+    for x, y, w in batches:
+        model.train_on_batch(x, y, sample_weight=w)
+    elapsed = time.perf_counter() - start
+    targets = targets_in(windows[warm * config.batch_size:], config)
+    return {"targets_per_s": targets / elapsed, "steps": steps, "batch_size": config.batch_size,
+            "seconds": elapsed}
+
+
+def main(argv: list[str]) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks train")
+    parser.add_argument("--corpus", default="demo:irish")
+    parser.add_argument("--steps", type=int, default=20, help="timed batches for the lstm (seed: a quarter)")
+    parser.add_argument("--quick", action="store_true", help="skip the full laptop-preset training")
+    args = parser.parse_args(argv)
+
+    from jukebox_gui.core.data.corpus import tokenize_corpus
+    from jukebox_gui.core.data.scan import scan
+    from jukebox_gui.core.data.tokenizer import Tokenizer
+    from jukebox_gui.core.ml.strategy import configure_threads
+
+    threads = configure_threads(0)
+    tokenizer = Tokenizer()
+    corpus = tokenize_corpus(scan(args.corpus), tokenizer)
+    ours = _targets_per_s("lstm", corpus, tokenizer, args.steps)
+    seed = _targets_per_s("seed-bilstm", corpus, tokenizer, max(2, args.steps // 4))
+    result = {
+        "corpus": args.corpus, "pieces": len(corpus.sequences), "tokens": corpus.total_tokens,
+        "vocab_size": tokenizer.vocab_size, "threads": threads,
+        "lstm_targets_per_s": round(ours["targets_per_s"], 1),
+        "seed_bilstm_targets_per_s": round(seed["targets_per_s"], 2),
+        "train_speedup": round(ours["targets_per_s"] / seed["targets_per_s"], 1),
+    }
+    if not args.quick:
+        from jukebox_gui.core.ml.config import preset
+        from jukebox_gui.core.ml.training import train
+
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            run = train(args.corpus, f"{tmp}/laptop", preset("laptop"), tokenizer=tokenizer)
+            result.update({
+                "laptop_wall_s": round(time.perf_counter() - start, 1),
+                "laptop_epochs": run.epochs_completed, "laptop_stopped": run.stopped,
+                "laptop_val_loss": round(run.best_val_loss, 4),
+                "laptop_val_perplexity": round(run.val_perplexity, 3),
+                "laptop_val_accuracy": round(max(run.history["val_accuracy"]), 4),
+                "laptop_train_targets_per_s": round(run.targets_per_s, 1),
+            })
+    return result
