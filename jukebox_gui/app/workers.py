@@ -258,11 +258,6 @@ def training_config(preset: str, arch: str, overrides: dict[str, Any]) -> Any:
 def load_bundle(name_or_path: str) -> Any:
     from ..core.ml import bundle as bundles
 
-    if name_or_path.startswith("builtin:"):
-        from ..core.ml.builtin_models import available_builtins
-
-        for name, folder in available_builtins().items():
-            bundles.BUILTIN.setdefault(name, str(folder))
     path = Path(name_or_path)
     if path.exists():
         return bundles.load_bundle(path)
@@ -298,7 +293,6 @@ def list_models() -> list[dict[str, Any]]:
     for name, folder in sorted(available_builtins().items()):
         rows.append({"name": name, "ref": f"builtin:{name}", "path": str(folder), "builtin": True,
                      "corpus": BUILTIN_MODELS[name].corpus, **_training_figures(folder, json)})
-        bundles.BUILTIN.setdefault(name, str(folder))
     for info in bundles.list_bundles():
         row = {"name": info.name, "ref": str(info.path), "path": str(info.path), "builtin": False,
                "arch": info.arch, "preset": info.preset, "created": info.created, "ok": info.ok,

@@ -33,7 +33,6 @@ FORMAT_VERSION = 1
 WEIGHTS = "model.weights.h5"
 REQUIRED = ("config.json", WEIGHTS, "tokenizer.json", "training.json")
 KEEP_ON_REPLACE = ("checkpoints",)
-BUILTIN: dict[str, str] = {}  # "irish" -> folder, once built-in models ship
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
@@ -109,10 +108,15 @@ def resolve_bundle(name_or_path: str | os.PathLike) -> Path:
     """A bundle folder from a path, a name in the user's models folder, or ``builtin:NAME``."""
     text = str(name_or_path)
     if text.startswith("builtin:"):
+        from .builtin_models import BUILTIN_MODELS, available_builtins
+
         name = text.split(":", 1)[1]
-        if name in BUILTIN:
-            return Path(BUILTIN[name])
-        known = ", ".join(sorted(BUILTIN)) or "none are installed yet"
+        present = available_builtins()
+        if name in present:
+            return present[name]
+        if name in BUILTIN_MODELS:
+            raise BundleError(f"the built-in model {name!r} is not installed here; build it with `make demo-models`")
+        known = ", ".join(f"builtin:{n}" for n in sorted(BUILTIN_MODELS))
         raise BundleError(f"unknown built-in model {name!r} (built-in models: {known})")
     path = Path(text).expanduser()
     if path.exists():
