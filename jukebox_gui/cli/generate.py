@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..core.ml.generation import GenerationConfig  # light: TensorFlow loads only when a take is made
+
+_DEFAULTS = GenerationConfig()
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -15,16 +19,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("bundle", metavar="BUNDLE", help="a model bundle folder, or a model name in your models folder")
     parser.add_argument("--out", required=True, metavar="TAKE.mid", help="the MIDI file to write")
     length = parser.add_argument_group("length (the first of --notes, --seconds, --bars given wins)")
-    length.add_argument("--bars", type=int, default=16, metavar="N", help="bars to generate (default 16)")
+    length.add_argument("--bars", type=int, default=_DEFAULTS.bars, metavar="N",
+                        help=f"bars to generate (default {_DEFAULTS.bars})")
     length.add_argument("--seconds", type=float, metavar="S", help="seconds to generate")
     length.add_argument("--notes", type=int, metavar="N", help="notes to generate")
     sampling = parser.add_argument_group("sampling")
-    sampling.add_argument("--temperature", type=float, default=1.0, metavar="T",
-                          help="randomness: lower is safer, higher is wilder; 0 = always the likeliest (default 1.0)")
-    sampling.add_argument("--top-k", type=int, default=0, metavar="K", help="sample among the K likeliest tokens (0 = off)")
-    sampling.add_argument("--top-p", type=float, default=0.95, metavar="P", help="nucleus sampling mass (1 = off; default 0.95)")
-    sampling.add_argument("--repetition-penalty", type=float, default=1.1, metavar="R",
-                          help="make recently used pitches less likely (1 = off; default 1.1)")
+    sampling.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, metavar="T",
+                          help="randomness: lower is safer, higher is wilder; 0 = always the likeliest "
+                               f"(default {_DEFAULTS.temperature})")
+    sampling.add_argument("--top-k", type=int, default=_DEFAULTS.top_k, metavar="K",
+                          help="sample among the K likeliest tokens (0 = off)")
+    sampling.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, metavar="P",
+                          help=f"nucleus sampling mass (1 = off; default {_DEFAULTS.top_p})")
+    sampling.add_argument("--repetition-penalty", type=float, default=_DEFAULTS.repetition_penalty, metavar="R",
+                          help=f"make recently used pitches less likely (1 = off; default {_DEFAULTS.repetition_penalty})")
     sampling.add_argument("--seed", type=int, metavar="S", help="random seed (default: a new one, printed and recorded)")
     music = parser.add_argument_group("music")
     music.add_argument("--primer", metavar="FILE.mid", help="continue the opening of this MIDI file (or demo:irish/FILE.mid)")
@@ -38,9 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _config(args: argparse.Namespace):
-    from ..core.ml.generation import GenerationConfig
-
+def _config(args: argparse.Namespace) -> GenerationConfig:
     return GenerationConfig(
         bars=args.bars, seconds=args.seconds, notes=args.notes, temperature=args.temperature, top_k=args.top_k,
         top_p=args.top_p, repetition_penalty=args.repetition_penalty, seed=args.seed, primer=args.primer,

@@ -39,10 +39,14 @@ class GenerationConfig:
     bars: int = 16
     seconds: float | None = None
     notes: int | None = None
-    temperature: float = 1.0
+    # Defaults measured on a laptop-preset model of demo:irish (20-30 takes per setting): T 0.85 /
+    # top-p 0.9 / no penalty put pitch-class entropy, scale and groove consistency all inside the
+    # corpus's p10-p90 range in ~73 % of takes, against ~30 % for T 1.0 / 0.95 / penalty 1.1 (the
+    # pitch penalty pushes takes out of key); T 0.8 starts to copy the corpus.
+    temperature: float = 0.85
     top_k: int = 0
-    top_p: float = 0.95
-    repetition_penalty: float = 1.1
+    top_p: float = 0.9
+    repetition_penalty: float = 1.0
     seed: int | None = None
     primer: str | None = None  # MIDI path or "demo:NAME/FILE"
     primer_bars: int = 2
