@@ -48,7 +48,8 @@ class CopyMatch:
             return "no copied stretch found"
         first, last = int(self.source_bar_start) + 1, int(self.source_bar_end) + 1
         where = f"bar {first}" if first == last else f"bars {first}-{last}"
-        return f"{self.notes} notes ({self.bars:.2f} bars) copied from {self.source}, {where}"
+        name = self.source.replace("\\", "/").rsplit("/", 1)[-1]  # indexes may hold full paths
+        return f"{self.notes} notes ({self.bars:.2f} bars) copied from {name}, {where}"
 
 
 class _BarMap:

@@ -79,3 +79,10 @@ def test_three_four_bars_and_drums_ignored():
     assert len(index["streams"]) == 1
     match = longest_copy(index, waltz)
     assert match.source == "waltz.mid" and 6.0 <= match.bars <= 6.34 and match.source_bar_start == 0.0
+
+
+def test_describe_names_the_file_not_its_folder():
+    from jukebox_gui.core.music.originality import CopyMatch
+
+    match = CopyMatch(notes=9, bars=2.5, source="/home/me/tunes/reel.mid", source_bar_start=4.0, source_bar_end=6.5)
+    assert match.describe() == "9 notes (2.50 bars) copied from reel.mid, bars 5-7"
