@@ -11,6 +11,7 @@ Optimizer variables are stored as plain NumPy arrays (``np.load(allow_pickle=Fal
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -41,6 +42,16 @@ def save(bundle_dir: str | os.PathLike, model: Any, state: dict[str, Any], *, be
     """Write the checkpoint of the epoch ``state['epoch']`` (completed epochs) and point last (and best) at it."""
     root = folder(bundle_dir)
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        return _save(root, model, state, best=best)
+    except OSError as exc:  # a full disk or a read-only folder: the previous checkpoint stays
+        reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the folder is read-only",
+                  errno.EACCES: "permission denied"}.get(exc.errno, str(exc.strerror or exc).splitlines()[0])
+        raise TrainingError(f"could not write the checkpoint in {root}: {reason} "
+                            "(the previous checkpoint is kept)") from exc
+
+
+def _save(root: Path, model: Any, state: dict[str, Any], *, best: bool) -> Path:
     name = f"epoch-{int(state['epoch']):04d}"
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
