@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -31,10 +32,14 @@ class BuiltinModel:
     seed: int = 1
     preset: str = "laptop"
     arch: str = "lstm"
+    # Trained once, offline: a fixed number of epochs and no time budget, so a retrain is
+    # reproducible (same seed, same epochs) and not cut short by a slow machine.
+    epochs: int = 14
 
     def train_command(self, out: Path) -> list[str]:
         return ["jukebox", "train", self.corpus, "--out", str(out), "--arch", self.arch,
-                "--preset", self.preset, "--seed", str(self.seed)]
+                "--preset", self.preset, "--seed", str(self.seed), "--epochs", str(self.epochs),
+                "--time-budget", "0"]
 
 
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
@@ -77,6 +82,8 @@ def retrain(name: str, *, out_root: Path | None = None, extra_args: list[str] | 
     start = time.perf_counter()
     subprocess.run(exe, check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     wall = time.perf_counter() - start
+    # Checkpoints (with optimizer state) are for resuming a run; a shipped model needs none.
+    shutil.rmtree(out / "checkpoints", ignore_errors=True)
     record = {
         "name": name,
         "description": model.description,

@@ -66,12 +66,21 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any
     return source, tokenizer, None
 
 
+def _relative_name(path: str, folder: str) -> str:
+    try:
+        rel = os.path.relpath(path, folder)
+    except ValueError:  # another drive (Windows)
+        return os.path.basename(path)
+    return os.path.basename(path) if rel.startswith("..") else rel
+
+
 def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, Any]]:
     """The corpus as (path, Score): parsed again from the scan report, else decoded from tokens."""
     if report is not None:
         from ..data.corpus import load_scores
 
-        return load_scores(report)
+        # Names relative to the corpus folder: a bundle must not carry the trainer's absolute paths.
+        return [(_relative_name(path, report.folder), score) for path, score in load_scores(report)]
     paths = list(getattr(corpus, "paths", []) or [])
     named = []
     for i, seq in enumerate(corpus.sequences):
