@@ -10,47 +10,31 @@ APP_NAME = "ai-jukebox"
 APP_AUTHOR = "AIJukebox"
 
 
-def _root_override() -> Path | None:
+def _user_dir(sub: str, platform_fn: str) -> Path:
+    """``$JUKEBOX_HOME/<sub>`` when set, else the platformdirs folder; created on demand."""
     home = os.environ.get("JUKEBOX_HOME")
-    return Path(home) if home else None
+    if home:
+        path = Path(home) / sub
+    else:
+        import platformdirs
+
+        path = Path(getattr(platformdirs, platform_fn)(APP_NAME, APP_AUTHOR))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def data_dir() -> Path:
     """Models, demo corpora, user settings that are files."""
-    root = _root_override()
-    if root:
-        path = root / "data"
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _user_dir("data", "user_data_dir")
 
 
 def cache_dir() -> Path:
     """Scan caches, token shards: safe to delete."""
-    root = _root_override()
-    if root:
-        path = root / "cache"
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _user_dir("cache", "user_cache_dir")
 
 
 def log_dir() -> Path:
-    root = _root_override()
-    if root:
-        path = root / "logs"
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _user_dir("logs", "user_log_dir")
 
 
 def models_dir() -> Path:
