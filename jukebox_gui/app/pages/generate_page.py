@@ -13,12 +13,17 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
+from ...core.ml.generation import GenerationConfig
 from ..gm_names import GM_PROGRAMS
 from ..settings import Settings
 from ..style import hint_label, title_label
 from ..widgets.piano_roll import PianoRoll
 from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
 from .take_report import report_html
+
+# The core's defaults were chosen by measuring takes against the corpus (issue 5); the window
+# starts from the same values. generation.py imports no TensorFlow at module level.
+DEFAULTS = GenerationConfig()
 
 try:  # the transport widget lands separately; until then a placeholder says so
     from ..widgets.transport import Transport
@@ -77,14 +82,14 @@ class GeneratePage(QWidget):
         self.model_combo = QComboBox()
         self.model_combo.setMinimumWidth(180)
         self.bars_spin = QSpinBox(minimum=1, maximum=512)
-        self.bars_spin.setValue(16)
+        self.bars_spin.setValue(DEFAULTS.bars)
         self.temp_spin = QDoubleSpinBox(minimum=0.05, maximum=3.0, singleStep=0.05)
         self.temp_spin.setDecimals(2)
-        self.temp_spin.setValue(1.0)
+        self.temp_spin.setValue(DEFAULTS.temperature)
         self.temp_spin.setToolTip("Lower = safer and more repetitive, higher = more adventurous")
         self.top_p_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.01)
         self.top_p_spin.setDecimals(2)
-        self.top_p_spin.setValue(0.95)
+        self.top_p_spin.setValue(DEFAULTS.top_p)
         self.top_p_spin.setSpecialValueText("off")
         self.top_k_spin = QSpinBox(minimum=0, maximum=1000)
         self.top_k_spin.setSpecialValueText("off")
