@@ -315,7 +315,9 @@ def _training_figures(folder: Path | str, json: Any) -> dict[str, Any]:
     out["val_perplexity"] = training.get("val_perplexity")
     corpus = training.get("corpus") or {}
     if isinstance(corpus, dict) and corpus.get("pieces"):
-        out.setdefault("corpus", f"{corpus['pieces']} pieces")
+        source = corpus.get("source")
+        label = f"{corpus['pieces']} pieces"
+        out.setdefault("corpus", f"{Path(source).name or source} ({label})" if source else label)
     return out
 
 

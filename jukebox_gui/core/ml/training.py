@@ -256,7 +256,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         "history": history, "epochs_completed": epochs_done, "best_epoch": best_epoch, "best_val_loss": best_val,
         "val_perplexity": perplexity(best_val), "stopped": stopped, "seed": config.seed, "wall_s": wall,
         "optimizer_iterations": iterations, "params": params,
-        "corpus": _summary(corpus, len(train_seqs), len(val_seqs), packed.tokens),
+        "corpus": {"source": str(source) if isinstance(source, (str, os.PathLike)) else None,
+                   **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens)},
         "fine_tuned_from": str(base.path) if base is not None else None,
     }
     emit(Stage("saving", f"writing the bundle {out}"))
