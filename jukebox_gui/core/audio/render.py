@@ -118,6 +118,8 @@ def render_score(
         _render_into(fluidsynth, synth, score, str(sf_path), out, sample_rate, progress, cancel)
     finally:
         synth.delete()
+    if cancel is not None:  # the passes below take seconds on a long render: do not make a closing window wait
+        cancel.raise_if_cancelled()
     rms = float(np.sqrt(np.mean(np.square(out, dtype=np.float64))))
     if rms < SILENCE_RMS:
         raise RenderError(f"the render is silent: does {sf_path.name} have the instruments this score uses?")
