@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import threading
 import time
@@ -136,7 +137,21 @@ class _JobThread(QThread):
         self.worker = worker
 
     def run(self) -> None:
+        background_priority()
         self.worker.run()
+
+
+def background_priority(nice: int = 5) -> None:
+    """Lower the calling thread's CPU priority so the GUI thread wins the CPU while jobs still get
+    every idle cycle. On Linux nice is per thread and inherited by the threads and processes it
+    creates: TensorFlow's thread pools and the scan's worker processes start from job threads."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
+    except OSError:  # not allowed here: keep the normal priority
+        log.debug("could not lower the job thread's priority", exc_info=True)
 
 
 class JobManager(QObject):
@@ -428,6 +443,7 @@ def warm_up_tensorflow() -> threading.Thread:
     """Load TensorFlow in a daemon thread so the first training starts sooner."""
 
     def target() -> None:
+        background_priority()
         try:
             load_tensorflow()
         except Exception:  # warming up is optional: the real job reports real errors

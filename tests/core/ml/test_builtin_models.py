@@ -1,0 +1,90 @@
+"""Issue 8: the built-in models ship in the repository, generate with no training, pass the
+musical checks, and can be fine-tuned on a user's folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jukebox_gui import cli
+from jukebox_gui.core.errors import BundleError
+from jukebox_gui.core.ml.builtin_models import BUILTIN_MODELS, available_builtins, builtin_dir
+from jukebox_gui.core.ml.bundle import load_bundle, resolve_bundle
+
+MAX_BUNDLE_BYTES = 10 * 1024 * 1024
+# The seed is fixed so the test is deterministic (same seed, same bytes); the pass rate across
+# many seeds is measured separately and reported in the issue note.
+SEED = 11
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_MODELS))
+def test_builtin_bundle_ships_small_and_documented(name):
+    folder = builtin_dir(name)
+    assert name in available_builtins(), f"resources/models/{name} is missing: run `make demo-models`"
+    assert resolve_bundle(f"builtin:{name}") == folder
+    assert _size(folder) <= MAX_BUNDLE_BYTES
+    assert not (folder / "checkpoints").exists()
+    for extra in ("corpus_metrics.json", "originality.json", "tokenizer.json", "provenance.json"):
+        assert (folder / extra).is_file(), extra
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["command"].startswith(f"jukebox train demo:{name} ")
+    assert provenance["seed"] == BUILTIN_MODELS[name].seed and provenance["wall_time_s"] > 0
+    assert {"tensorflow", "keras", "miditok"} <= set(provenance["versions"])
+    originality = json.loads((folder / "originality.json").read_text())
+    assert not any(f.startswith("/") for f in originality["files"]), "absolute trainer paths leaked"
+    bundle = load_bundle(f"builtin:{name}")
+    assert bundle.tokenizer.vocab_size == bundle.vocab_size
+
+
+def test_unknown_builtin_names_the_real_ones():
+    with pytest.raises(BundleError, match="builtin:irish"):
+        resolve_bundle("builtin:jazz")
+
+
+def test_generate_builtin_irish_passes_the_musical_checks(tmp_path, capsys):
+    take, report_path = tmp_path / "t.mid", tmp_path / "t.json"
+    code = cli.main(["generate", "builtin:irish", "--bars", "16", "--seed", str(SEED), "--out", str(take),
+                     "--report", str(report_path)])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(report_path.read_text())
+    metrics, verdicts = report["metrics"], report["verdicts"]
+    for metric in ("pitch_class_entropy", "scale_consistency", "groove_consistency"):
+        assert verdicts[metric] == "in range", (metric, metrics[metric], report["corpus_range"][metric])
+    assert metrics["distinct_durations"] >= 3 and metrics["distinct_ioi"] >= 3
+    assert metrics["longest_identical_run"] <= 4
+    assert report["originality"]["ok"] and report["originality"]["bars"] <= 2.0
+    # same seed, same bytes
+    again = tmp_path / "again.mid"
+    assert cli.main(["generate", "builtin:irish", "--bars", "16", "--seed", str(SEED), "--out", str(again),
+                     "--quiet"]) == 0
+    assert again.read_bytes() == take.read_bytes()
+
+
+def test_fine_tune_starts_from_the_builtin_weights(tmp_path):
+    """One epoch on a small folder of the user's own (here: 24 chorales) from builtin:irish starts
+    from the bundle's weights, so its first validation loss is below a fresh model's."""
+    import dataclasses
+
+    from jukebox_gui.core.demo import demo_corpus_dir
+    from jukebox_gui.core.ml.training import train
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for path in sorted(demo_corpus_dir("bach").glob("*.mid"))[:24]:
+        shutil.copy(path, folder / path.name)
+    base = load_bundle("builtin:irish")
+    config = dataclasses.replace(base.config, epochs=1, patience=0, time_budget_s=0.0, seed=5)
+    tuned = train(str(folder), tmp_path / "tuned", config, from_bundle="builtin:irish")
+    fresh = train(str(folder), tmp_path / "fresh", config)
+    tuned_loss = tuned.history["val_loss"][0]
+    fresh_loss = fresh.history["val_loss"][0]
+    assert tuned_loss < fresh_loss, (tuned_loss, fresh_loss)
+    training = json.loads((tmp_path / "tuned" / "training.json").read_text())
+    assert training["fine_tuned_from"] == str(builtin_dir("irish"))
