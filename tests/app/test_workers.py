@@ -119,3 +119,24 @@ def test_many_emits_cannot_free_true(qapp):
         source.tick.emit(i)
     if sys.version_info < (3, 12):
         assert sys.getrefcount(True) > 1 << 39
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux-only")
+def test_jobs_run_below_the_gui_threads_priority(qtbot, jobs):
+    import os
+
+    def job(progress, cancel):
+        own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        seen = []
+        child = threading.Thread(target=lambda: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        child.start()
+        child.join()
+        return own, seen[0]
+
+    gui_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    worker = Worker("nice", job)
+    with qtbot.waitSignal(worker.finished, timeout=5000) as blocker:
+        jobs.start(worker)
+    own, child = blocker.args[0]
+    assert own > gui_nice and child == own  # threads the job starts (TensorFlow's pools) inherit it
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_nice
