@@ -11,7 +11,7 @@ SOUNDFONT_SRC := /usr/share/sounds/sf2/TimGM6mb.sf2
 SOUNDFONT := soundfonts/TimGM6mb.sf2
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench demo-models package install-desktop smoke clean
+.PHONY: install run test bench demo-models package install-desktop uninstall-desktop smoke clean
 
 install: .stamp-apt .stamp-venv $(SOUNDFONT)
 
@@ -56,6 +56,9 @@ package: install
 
 install-desktop: install
 	bash packaging/install-desktop.sh
+
+uninstall-desktop:
+	bash packaging/uninstall-desktop.sh
 
 clean:
 	rm -rf build dist .stamp-* *.egg-info
