@@ -35,7 +35,7 @@ def _python(code: str, home: Path, *args: str, timeout: int = 240) -> subprocess
 
 
 STREAM = """
-import json, resource, sys
+import json, sys
 import numpy as np
 from jukebox_gui.core.data.scan import scan
 from jukebox_gui.core.data.cache import TokenCache
@@ -43,7 +43,10 @@ from jukebox_gui.core.data.corpus import tokenize_corpus
 from jukebox_gui.core.data.tokenizer import Tokenizer
 
 def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM: this address space's peak RSS. Not ru_maxrss, which Linux carries across execve from
+    # the parent (a pytest process that loaded TensorFlow starts its children at ~1.2 GB).
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 tok = Tokenizer()
 report = scan(sys.argv[1], workers=2)
