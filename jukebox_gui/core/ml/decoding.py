@@ -4,6 +4,8 @@
   trained Keras layers (``embedding``, ``lstm_0``..., ``logits``) run in NumPy (float32) with the
   recurrent state carried, so each new token costs one cell step — no TensorFlow call per token,
   and the same inputs give the same logits on every run.
+* ``transformer`` bundles use :class:`.transformer_decoding.TransformerStepDecoder` (NumPy with
+  a per-layer key/value cache; one new position per token).
 * Every other architecture uses the training package's ``decoder.make_decoder`` (a compiled
   ``tf.function`` step for LSTMs, a window re-run for the transformer and ``seed-bilstm``).
 
@@ -123,7 +125,7 @@ class LstmStepDecoder:
 def make_step_decoder(bundle: Any, *, prefer: str = "auto") -> Any:
     """A decoder for ``bundle``.
 
-    ``prefer``: "auto" (NumPy steps for ``lstm``, else the training package's decoder), "keras"
+    ``prefer``: "auto" (NumPy steps for ``lstm`` and ``transformer``, else the training package's decoder), "keras"
     (the training package's ``make_decoder``), or "window" (the seed's method: the model re-run on
     the last ``window`` tokens for every new token; ``window`` defaults to the seed's 200).
     """
@@ -138,4 +140,8 @@ def make_step_decoder(bundle: Any, *, prefer: str = "auto") -> Any:
         return keras_decoders.WindowDecoder(bundle.model, config, int(bundle.tokenizer.pad_id))
     if prefer == "auto" and model_config.arch == "lstm":
         return LstmStepDecoder(bundle.model)
+    if prefer == "auto" and model_config.arch == "transformer":
+        from .transformer_decoding import TransformerStepDecoder
+
+        return TransformerStepDecoder(bundle.model)
     return keras_decoders.make_decoder(bundle)

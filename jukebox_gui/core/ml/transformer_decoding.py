@@ -1,0 +1,234 @@
+"""Incremental decoding for ``transformer`` bundles: NumPy with a per-layer key/value cache.
+
+    decoder = TransformerStepDecoder(bundle.model)
+    decoder.reset(batch=1)
+    logits = decoder.feed(primer_ids)        # (batch, vocab) after the last primer token
+    logits = decoder.step([token])           # (batch, vocab); one new position, not a re-run
+
+The weights of the trained Keras layers (``embedding``, ``positions``, ``block_{i}_ln1`` /
+``_attention`` / ``_ln2`` / ``_ff1`` / ``_ff2``, ``final_ln``, ``logits``; see
+:func:`.models._build_transformer`) are read once. Each block keeps the keys and values of every
+position seen so far, so a new token costs its own projections plus one attention row over the
+cache; ``feed`` encodes a whole primer in one batched pass. Dropout is inactive at inference, and
+the Dense ``gelu`` is the exact (erf) one Keras uses.
+
+Context longer than ``seq_len`` (the learned position table's size, the longest window the model
+saw in training): the model has no position past ``seq_len - 1``, and a cached key cannot simply be
+dropped because every key of layer 2 and up was computed from the tokens before it at their
+positions. So when the cache is full and another token arrives, the decoder **re-encodes the last
+``seq_len // 2`` tokens once**, at positions ``0 .. seq_len//2 - 1`` (as a training window starts),
+then carries on one step per token until the cache is full again. The logits at every step are
+therefore exactly the full model's last-position logits on the tokens since the most recent
+re-encode (:meth:`TransformerStepDecoder.window_start` tells where that is); the context the model
+sees is between ``seq_len // 2`` and ``seq_len`` tokens, and the re-encode costs ``seq_len // 2``
+positions every ``seq_len - seq_len // 2`` tokens (amortised ~1 extra position per token).
+(The training package's window decoder instead re-runs the last ``seq_len`` tokens at every step.)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import GenerationError
+from .decoding import _matmul
+
+_SQRT_HALF = np.float32(1.0 / math.sqrt(2.0))
+# Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution of gelu's output here)
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + _ERF_P * a)
+    a1, a2, a3, a4, a5 = _ERF_A
+    poly = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
+    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact GELU, ``0.5 x (1 + erf(x / sqrt 2))`` (Keras's ``"gelu"``: approximate=False)."""
+    return (0.5 * x * (1.0 + _erf(x * _SQRT_HALF))).astype(np.float32)
+
+
+def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
+    gamma, beta, epsilon = norm
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + epsilon) * gamma + beta
+
+
+def _f32(weight: Any) -> np.ndarray:
+    return np.asarray(weight, dtype=np.float32)
+
+
+@dataclass
+class _Block:
+    ln1: tuple
+    qkv_kernel: np.ndarray   # (units, 3 * heads * key_dim); the query part pre-scaled by 1/sqrt(key_dim)
+    qkv_bias: np.ndarray
+    out_kernel: np.ndarray   # (heads * key_dim, units)
+    out_bias: np.ndarray
+    ln2: tuple
+    ff1: tuple
+    ff2: tuple
+
+
+def _norm(layer: Any) -> tuple:
+    gamma, beta = (_f32(w) for w in layer.get_weights())
+    return gamma, beta, float(layer.epsilon)
+
+
+def _dense(layer: Any) -> tuple:
+    kernel, bias = (_f32(w) for w in layer.get_weights())
+    return kernel, bias
+
+
+def _attention(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Fused Q/K/V projection, output projection, heads and key_dim of a Keras MultiHeadAttention."""
+    dense = [layer.query_dense, layer.key_dense, layer.value_dense]
+    kernels = [_f32(d.kernel) for d in dense]          # (units, heads, key_dim) each
+    biases = [_f32(d.bias) for d in dense]              # (heads, key_dim) each
+    units, heads, key_dim = kernels[0].shape
+    if kernels[2].shape[2] != key_dim:
+        raise GenerationError("the attention layers use a value size different from the key size")
+    scale = np.float32(1.0 / math.sqrt(float(key_dim)))  # Keras scales the projected (biased) query
+    kernels[0], biases[0] = kernels[0] * scale, biases[0] * scale
+    qkv_kernel = np.concatenate([k.reshape(units, heads * key_dim) for k in kernels], axis=1)
+    qkv_bias = np.concatenate([b.reshape(heads * key_dim) for b in biases])
+    out_kernel = _f32(layer.output_dense.kernel).reshape(heads * key_dim, -1)  # (heads, key_dim, units)
+    out_bias = _f32(layer.output_dense.bias)
+    return qkv_kernel, qkv_bias, out_kernel, out_bias, heads, key_dim
+
+
+class TransformerStepDecoder:
+    """The transformer one token at a time with a key/value cache (see the module docstring)."""
+
+    incremental = True
+
+    def __init__(self, model: Any) -> None:
+        try:
+            self.embedding = _f32(model.get_layer("embedding").get_weights()[0])
+            self.positions = _f32(model.get_layer("positions").get_weights()[0])
+            self.blocks: list[_Block] = []
+            i = 0
+            while True:
+                try:
+                    attention = model.get_layer(f"block_{i}_attention")
+                except ValueError:
+                    break
+                qkv_kernel, qkv_bias, out_kernel, out_bias, heads, key_dim = _attention(attention)
+                self.blocks.append(_Block(
+                    ln1=_norm(model.get_layer(f"block_{i}_ln1")), qkv_kernel=qkv_kernel, qkv_bias=qkv_bias,
+                    out_kernel=out_kernel, out_bias=out_bias, ln2=_norm(model.get_layer(f"block_{i}_ln2")),
+                    ff1=_dense(model.get_layer(f"block_{i}_ff1")), ff2=_dense(model.get_layer(f"block_{i}_ff2"))))
+                self.heads, self.key_dim = heads, key_dim
+                i += 1
+            self.final_ln = _norm(model.get_layer("final_ln"))
+            self.out_kernel, self.out_bias = _dense(model.get_layer("logits"))
+        except (ValueError, IndexError, AttributeError) as exc:
+            raise GenerationError(f"the model does not have the transformer layout this decoder expects: {exc}") from exc
+        if not self.blocks:
+            raise GenerationError("the model has no transformer blocks (block_0_attention ...)")
+        self.seq_len = int(self.positions.shape[0])
+        self.keep = max(1, self.seq_len // 2)
+        self.vocab_size = int(self.out_kernel.shape[1])
+        self.reset(1)
+
+    # -- state ---------------------------------------------------------------------------------
+    def reset(self, batch: int = 1) -> None:
+        if batch < 1:
+            raise GenerationError(f"batch must be at least 1, got {batch}")
+        self.batch = batch
+        shape = (batch, self.heads, self.seq_len, self.key_dim)
+        self.keys = [np.zeros(shape, np.float32) for _ in self.blocks]
+        self.values = [np.zeros(shape, np.float32) for _ in self.blocks]
+        self.length = 0                                          # cached positions
+        self.tokens = np.zeros((batch, self.seq_len), np.int64)  # the tokens at those positions
+        self.seen = 0                                            # tokens consumed since reset
+        self.window_start = 0                                    # index (in ``seen``) of position 0
+
+    # -- public steps --------------------------------------------------------------------------
+    def step(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """One new token per row (shape (batch,), or one id for every row); returns (batch, vocab)."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if ids.shape[0] == 1 and self.batch > 1:
+            ids = np.repeat(ids, self.batch)
+        if ids.shape[0] != self.batch:
+            raise GenerationError(f"got {ids.shape[0]} token ids for a batch of {self.batch}")
+        return self._consume(ids[:, None])
+
+    def feed(self, prefix: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Consume a prefix (shape (T,) for every row, or (batch, T)); returns the logits after it.
+
+        Encodes in batched chunks; the result (and the cache) equal stepping token by token."""
+        prefix = np.asarray(prefix, dtype=np.int64)
+        if prefix.ndim == 1:
+            prefix = np.broadcast_to(prefix[None, :], (self.batch, prefix.shape[0]))
+        if prefix.ndim != 2 or prefix.shape[0] != self.batch:
+            raise GenerationError(f"a prefix for a batch of {self.batch} must have shape (T,) or ({self.batch}, T)")
+        if prefix.shape[1] == 0:
+            raise GenerationError("cannot start decoding from an empty prefix")
+        return self._consume(prefix)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _consume(self, ids: np.ndarray) -> np.ndarray:
+        if ids.size and (ids.min() < 0 or ids.max() >= self.embedding.shape[0]):
+            raise GenerationError(f"token id out of range for a vocabulary of {self.embedding.shape[0]}")
+        logits, done = None, 0
+        while done < ids.shape[1]:
+            if self.length == self.seq_len:
+                self._slide()
+            take = min(ids.shape[1] - done, self.seq_len - self.length)
+            logits = self._encode(ids[:, done:done + take])
+            done += take
+        return logits
+
+    def _slide(self) -> None:
+        """Cache full: re-encode the last ``keep`` tokens at positions 0..keep-1."""
+        recent = self.tokens[:, self.seq_len - self.keep:].copy()
+        self.length = 0
+        self.seen -= self.keep
+        self.window_start = self.seen
+        self._encode(recent)
+
+    def _encode(self, ids: np.ndarray) -> np.ndarray:
+        """Run ``ids`` (batch, T) at positions length..length+T-1 over the cache; last-position logits."""
+        batch, count = ids.shape
+        start, end = self.length, self.length + count
+        heads, key_dim = self.heads, self.key_dim
+        width = heads * key_dim
+        x = self.embedding[ids] + self.positions[start:end]          # (batch, T, units)
+        x = x.reshape(batch * count, -1)
+        if count > 1:  # causal mask within the chunk; earlier cache positions are all visible
+            allowed = np.arange(end)[None, :] <= np.arange(start, end)[:, None]
+            bias = np.where(allowed, np.float32(0.0), np.float32(-1e9)).astype(np.float32)
+        for n, block in enumerate(self.blocks):
+            h = _layer_norm(x, block.ln1)
+            qkv = _matmul(h, block.qkv_kernel) + block.qkv_bias       # (batch*T, 3*width)
+            qkv = qkv.reshape(batch, count, 3, heads, key_dim).transpose(2, 0, 3, 1, 4)
+            query, key, value = qkv[0], qkv[1], qkv[2]                 # (batch, heads, T, key_dim)
+            self.keys[n][:, :, start:end] = key
+            self.values[n][:, :, start:end] = value
+            scores = np.matmul(query, self.keys[n][:, :, :end].transpose(0, 1, 3, 2))  # (b, h, T, end)
+            if count > 1:
+                scores = scores + bias
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores /= scores.sum(axis=-1, keepdims=True)
+            attended = np.matmul(scores, self.values[n][:, :, :end])  # (batch, heads, T, key_dim)
+            attended = attended.transpose(0, 2, 1, 3).reshape(batch * count, width)
+            x = x + _matmul(attended, block.out_kernel) + block.out_bias
+            h = _layer_norm(x, block.ln2)
+            h = _gelu(_matmul(h, block.ff1[0]) + block.ff1[1])
+            x = x + _matmul(h, block.ff2[0]) + block.ff2[1]
+        self.tokens[:, start:end] = ids
+        self.length = end
+        self.seen += count
+        last = x.reshape(batch, count, -1)[:, -1]
+        return _matmul(_layer_norm(last, self.final_ln), self.out_kernel) + self.out_bias
