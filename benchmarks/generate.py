@@ -11,6 +11,10 @@ bundle (speed does not depend on the weights). Measured in the same run on the s
 * ``generate_speedup`` = incremental / window (target >= 100);
 * ``seconds_500_notes``: ``generate(notes=500)`` wall time, sampling, grammar and guards included
   (target < 2 s), and its tokens/s.
+* ``transformer_tokens_per_s``: an untrained laptop-preset ``transformer`` through the NumPy
+  key/value-cache decoder (slides included); ``transformer_window_tokens_per_s``: the same model
+  re-run on its last ``seq_len`` tokens per token (the training package's fallback);
+  ``transformer_speedup`` = the first / the second.
 
 With a trained ``--bundle`` and ``--takes N``, ``quality`` reports the issue's musical checks over
 N 16-bar takes: the share of takes whose pitch-class entropy, scale and groove consistency are
@@ -53,6 +57,34 @@ def _tokens_per_s(decoder, tokens: list[int], budget_s: float) -> tuple[float, i
         if time.perf_counter() - start > budget_s:
             break
     return done / (time.perf_counter() - start), done
+
+
+def _transformer_speed(vocab_size: int, pad_id: int, tokens: list[int], window_tokens: int) -> dict:
+    """KV-cache steps vs the window re-run on an untrained laptop-preset transformer."""
+    from jukebox_gui.core.ml.config import preset
+    from jukebox_gui.core.ml.decoder import WindowDecoder
+    from jukebox_gui.core.ml.decoding import single_thread_blas
+    from jukebox_gui.core.ml.models import build_model
+    from jukebox_gui.core.ml.transformer_decoding import TransformerStepDecoder
+
+    config = preset("laptop", "transformer").model
+    model = build_model(config, vocab_size)
+    cached, window = TransformerStepDecoder(model), WindowDecoder(model, config, pad_id)
+    _tokens_per_s(window, tokens[:8], 5.0)  # tf.function tracing
+    window.reset(1)
+    window.feed(tokens[:config.seq_len])  # a full window from the first measured step on
+    start = time.perf_counter()
+    for token in tokens[config.seq_len:config.seq_len + window_tokens]:
+        window.step(np.array([token]))
+    window_tps = window_tokens / (time.perf_counter() - start)
+    with single_thread_blas():
+        _tokens_per_s(cached, tokens[:50], 1.0)  # warm-up
+        cached_tps, cached_n = _tokens_per_s(cached, tokens, 2.0)
+    return {"transformer_units": config.units, "transformer_layers": config.layers,
+            "transformer_seq_len": config.seq_len,
+            "transformer_tokens_per_s": round(cached_tps, 1), "transformer_tokens_timed": cached_n,
+            "transformer_window_tokens_per_s": round(window_tps, 2),
+            "transformer_speedup": round(cached_tps / window_tps, 1)}
 
 
 def _quality(bundle, takes: int) -> dict:
@@ -135,5 +167,6 @@ def main(argv: list[str]) -> dict:
             "seconds_500_notes": round(seconds_500, 3),
             "notes_generated": take.score.note_count,
             "generate_tokens_per_s": take.report["timing"]["tokens_per_second"],
+            **_transformer_speed(bundle.vocab_size, int(bundle.tokenizer.pad_id), tokens, args.window_tokens),
             "targets": {"generate_speedup": ">= 100", "seconds_500_notes": "< 2"},
         }

@@ -56,12 +56,19 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return (0.5 * x * (1.0 + _erf(x * _SQRT_HALF))).astype(np.float32)
 
 
-def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray, float]) -> np.ndarray:
-    gamma, beta, epsilon = norm
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    variance = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(variance + epsilon) * gamma + beta
+def _normalise(x: np.ndarray, epsilon: float) -> np.ndarray:
+    """LayerNormalization without its gamma/beta (those are folded into the next matmul)."""
+    inv = np.float32(1.0 / x.shape[-1])
+    centred = x - np.add.reduce(x, axis=-1, keepdims=True) * inv
+    variance = np.add.reduce(centred * centred, axis=-1, keepdims=True) * inv
+    return centred / np.sqrt(variance + np.float32(epsilon))
+
+
+def _fold(norm: tuple[np.ndarray, np.ndarray, float], kernel: np.ndarray, bias: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(n * gamma + beta) @ W + b == n @ (gamma[:, None] * W) + (beta @ W + b)."""
+    gamma, beta, _epsilon = norm
+    return (gamma[:, None] * kernel).astype(np.float32), (beta @ kernel + bias).astype(np.float32)
 
 
 def _f32(weight: Any) -> np.ndarray:
@@ -70,13 +77,13 @@ def _f32(weight: Any) -> np.ndarray:
 
 @dataclass
 class _Block:
-    ln1: tuple
-    qkv_kernel: np.ndarray   # (units, 3 * heads * key_dim); the query part pre-scaled by 1/sqrt(key_dim)
-    qkv_bias: np.ndarray
+    ln1_epsilon: float
+    qkv_kernel: np.ndarray   # (units, 3 * heads * key_dim): ln1's gamma/beta folded in, the query
+    qkv_bias: np.ndarray     # part pre-scaled by 1/sqrt(key_dim) as Keras scales the projected query
     out_kernel: np.ndarray   # (heads * key_dim, units)
     out_bias: np.ndarray
-    ln2: tuple
-    ff1: tuple
+    ln2_epsilon: float
+    ff1: tuple               # ln2's gamma/beta folded in
     ff2: tuple
 
 
@@ -124,14 +131,16 @@ class TransformerStepDecoder:
                 except ValueError:
                     break
                 qkv_kernel, qkv_bias, out_kernel, out_bias, heads, key_dim = _attention(attention)
+                ln1, ln2 = _norm(model.get_layer(f"block_{i}_ln1")), _norm(model.get_layer(f"block_{i}_ln2"))
                 self.blocks.append(_Block(
-                    ln1=_norm(model.get_layer(f"block_{i}_ln1")), qkv_kernel=qkv_kernel, qkv_bias=qkv_bias,
-                    out_kernel=out_kernel, out_bias=out_bias, ln2=_norm(model.get_layer(f"block_{i}_ln2")),
-                    ff1=_dense(model.get_layer(f"block_{i}_ff1")), ff2=_dense(model.get_layer(f"block_{i}_ff2"))))
+                    ln1[2], *_fold(ln1, qkv_kernel, qkv_bias), out_kernel, out_bias,
+                    ln2[2], _fold(ln2, *_dense(model.get_layer(f"block_{i}_ff1"))),
+                    _dense(model.get_layer(f"block_{i}_ff2"))))
                 self.heads, self.key_dim = heads, key_dim
                 i += 1
-            self.final_ln = _norm(model.get_layer("final_ln"))
-            self.out_kernel, self.out_bias = _dense(model.get_layer("logits"))
+            final_ln = _norm(model.get_layer("final_ln"))
+            self.final_epsilon = final_ln[2]
+            self.out_kernel, self.out_bias = _fold(final_ln, *_dense(model.get_layer("logits")))
         except (ValueError, IndexError, AttributeError) as exc:
             raise GenerationError(f"the model does not have the transformer layout this decoder expects: {exc}") from exc
         if not self.blocks:
@@ -210,7 +219,7 @@ class TransformerStepDecoder:
             allowed = np.arange(end)[None, :] <= np.arange(start, end)[:, None]
             bias = np.where(allowed, np.float32(0.0), np.float32(-1e9)).astype(np.float32)
         for n, block in enumerate(self.blocks):
-            h = _layer_norm(x, block.ln1)
+            h = _normalise(x, block.ln1_epsilon)
             qkv = _matmul(h, block.qkv_kernel) + block.qkv_bias       # (batch*T, 3*width)
             qkv = qkv.reshape(batch, count, 3, heads, key_dim).transpose(2, 0, 3, 1, 4)
             query, key, value = qkv[0], qkv[1], qkv[2]                 # (batch, heads, T, key_dim)
@@ -224,11 +233,11 @@ class TransformerStepDecoder:
             attended = np.matmul(scores, self.values[n][:, :, :end])  # (batch, heads, T, key_dim)
             attended = attended.transpose(0, 2, 1, 3).reshape(batch * count, width)
             x = x + _matmul(attended, block.out_kernel) + block.out_bias
-            h = _layer_norm(x, block.ln2)
+            h = _normalise(x, block.ln2_epsilon)
             h = _gelu(_matmul(h, block.ff1[0]) + block.ff1[1])
             x = x + _matmul(h, block.ff2[0]) + block.ff2[1]
         self.tokens[:, start:end] = ids
         self.length = end
         self.seen += count
         last = x.reshape(batch, count, -1)[:, -1]
-        return _matmul(_layer_norm(last, self.final_ln), self.out_kernel) + self.out_bias
+        return _matmul(_normalise(last, self.final_epsilon), self.out_kernel) + self.out_bias
