@@ -7,8 +7,9 @@
 
 * ``lstm``: the trained model's own Embedding, LSTM cells and Dense layer, called one step at a
   time in a compiled ``tf.function`` with (h, c) per layer carried between calls: O(1) per token.
-* ``transformer``: documented fallback, no key/value cache yet: each step re-runs the model on
-  the last ``seq_len`` tokens (O(seq_len) per token; fine for the small models this app trains).
+* ``transformer``: here, a re-run of the model on the last ``seq_len`` tokens per step (a Keras
+  reference path). Generation uses ``transformer_decoding.TransformerStepDecoder`` instead: a
+  NumPy key/value cache, one step per token (``decoding.make_step_decoder`` picks it).
 * ``seed-bilstm``: the seed's method, a sliding window of ``window`` tokens (left-padded).
 """
 
