@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     music.add_argument("--program", type=int, metavar="P", help="General MIDI instrument 0..127 for every pitched part")
     music.add_argument("--max-copy-bars", type=float, default=2.0, metavar="B",
                        help="longest stretch that may match a training file before the take is regenerated (default 2)")
+    music.add_argument("--no-style-check", dest="style_check", action="store_false",
+                       help="keep the first take even when its style metrics leave the corpus range")
     parser.add_argument("--report", metavar="TAKE.json", help="where to write the report (default: beside the MIDI)")
     parser.add_argument("--quiet", action="store_true", help="print only the output paths")
     parser.set_defaults(func=run)
@@ -51,6 +53,7 @@ def _config(args: argparse.Namespace) -> GenerationConfig:
         bars=args.bars, seconds=args.seconds, notes=args.notes, temperature=args.temperature, top_k=args.top_k,
         top_p=args.top_p, repetition_penalty=args.repetition_penalty, seed=args.seed, primer=args.primer,
         primer_bars=args.primer_bars, tempo=args.tempo, program=args.program, max_copy_bars=args.max_copy_bars,
+        style_check=args.style_check,
     ).validate()
 
 
@@ -72,6 +75,11 @@ def summary(report: dict) -> list[str]:
     else:
         flag = "ok" if originality["ok"] else f"OVER THE {originality['limit_bars']:g}-BAR LIMIT"
         lines.append(f"  longest copy: {originality['message']} [{flag}]")
+    style = report.get("style") or {}
+    if style.get("checked"):
+        tries = f" (attempt {report['attempt']} of {report['attempts_made']})" if report["attempts_made"] > 1 else ""
+        verdict = "in the corpus range" if style["ok"] else "outside the corpus range: " + ", ".join(style["out_of_range"])
+        lines.append(f"  style: {verdict}{tries}")
     return lines
 
 

@@ -158,8 +158,30 @@ def test_originality_guard_regenerates_then_flags(bundle):
     assert originality["source_bar_end"] > originality["source_bar_start"]
     assert source.name in originality["message"]
     assert take.report["attempts_made"] == 2
-    honest = gen(bundle, seed=2, bars=6)
+    honest = gen(bundle, seed=2, bars=6, style_check=False)  # the originality guard alone
     assert honest.report["originality"]["ok"] is True and honest.report["attempts_made"] == 1
+
+
+def _with_profile(bundle, low, high):
+    import copy
+
+    styled = copy.copy(bundle)
+    styled.extras = {**bundle.extras, "corpus_metrics": {
+        k: {"p10": low, "p50": (low + high) / 2, "p90": high, "min": low, "max": high}
+        for k in ("pitch_class_entropy", "scale_consistency", "groove_consistency")}}
+    return styled
+
+
+def test_style_check_regenerates_takes_outside_the_corpus_range(bundle):
+    impossible = gen(_with_profile(bundle, -2.0, -1.0), seed=4, bars=4, max_attempts=3)
+    style = impossible.report["style"]
+    assert impossible.report["attempts_made"] == 3
+    assert style["checked"] and not style["ok"]
+    assert style["out_of_range"] == ["pitch_class_entropy", "scale_consistency", "groove_consistency"]
+    easy = gen(_with_profile(bundle, -100.0, 100.0), seed=4, bars=4, max_attempts=3)
+    assert easy.report["attempts_made"] == 1 and easy.report["style"]["ok"]
+    off = gen(_with_profile(bundle, -2.0, -1.0), seed=4, bars=4, max_attempts=3, style_check=False)
+    assert off.report["attempts_made"] == 1 and not off.report["style"]["checked"]
 
 
 def test_primer_opens_the_take(bundle):
