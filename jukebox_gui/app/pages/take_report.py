@@ -95,6 +95,17 @@ def originality_html(copy: Any) -> str:
     return f"<p>{html.escape(str(copy))}</p>"
 
 
+def style_html(style: Mapping[str, Any], attempts: Any) -> str:
+    """The style check: did the take's key metrics stay inside the corpus's 10th-90th range?"""
+    if not style.get("checked"):
+        return "<p><i>Style not checked: this model carries no corpus metrics.</i></p>"
+    tries = f" ({int(attempts)} attempts)" if isinstance(attempts, (int, float)) and attempts > 1 else ""
+    if style.get("ok"):
+        return f"<p style='color:{OK_COLOR}'>✓ In the style of the corpus{tries}.</p>"
+    names = ", ".join(_label(str(n)) for n in style.get("out_of_range", []))
+    return f"<p style='color:{WARNING_COLOR}'>⚠ Outside the corpus range: {html.escape(names)}{tries}.</p>"
+
+
 def _generic(report: Mapping[str, Any], skip: set[str]) -> str:
     rows = []
     for key, value in report.items():
@@ -127,6 +138,10 @@ def report_html(report: Any) -> str:
         parts.append(metrics_table(metrics, profile if isinstance(profile, Mapping) else None,
                                    verdicts if isinstance(verdicts, Mapping) else None))
         used |= set(METRIC_KEYS) | set(PROFILE_KEYS) | set(VERDICT_KEYS)
+    style = _as_dict(report.get("style"))
+    if isinstance(style, Mapping):
+        parts.insert(0, "<h4>Style</h4>" + style_html(style, report.get("attempts_made")))
+        used.add("style")
     copy = _pick(report, COPY_KEYS)
     if copy is not None:
         parts.insert(0, "<h4>Originality</h4>" + originality_html(copy))
