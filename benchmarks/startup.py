@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[1:])} exited {result.returncode}:\n{result.stderr[-3000:]}")
     return time.perf_counter() - start, result.stdout
 
 

@@ -64,6 +64,27 @@ def title_label(text: str):
     return label
 
 
+def page_layout(page, title: str, hint: str):
+    """A page's outer layout, opened by its title and a one-line hint."""
+    from PySide6.QtWidgets import QVBoxLayout
+
+    layout = QVBoxLayout(page)
+    layout.addWidget(title_label(title))
+    layout.addWidget(hint_label(hint))
+    return layout
+
+
+def side_by_side(left, right, stretch: tuple[int, int] = (0, 3)):
+    """A splitter with ``left`` and ``right``, sharing extra room by ``stretch`` (left, right)."""
+    from PySide6.QtWidgets import QSplitter
+
+    splitter = QSplitter()
+    for index, widget in enumerate((left, right)):
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(index, stretch[index])
+    return splitter
+
+
 def hint_label(text: str):
     from PySide6.QtWidgets import QLabel
 

@@ -69,7 +69,7 @@ class _Display:
         self.bar = ProgressBar(label="train")
 
     def __call__(self, event) -> None:
-        from ..core.ml.callbacks import EpochEnd
+        from ..core.ml.events import EpochEnd
 
         if isinstance(event, EpochEnd):
             eta = f" eta {event.eta_s / 60:.1f} min" if event.eta_s else ""

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from jukebox_gui.app.pages.train_page import TrainPage
 from jukebox_gui.app.settings import Settings
 from jukebox_gui.app.workers import JobManager, training_config
-
-
-@dataclass(frozen=True)
-class Batch:  # the shape of core.ml.callbacks.BatchEnd (importing that module loads Keras)
-    epoch: int
-    batch: int
-    batches: int
-    loss: float
-    tokens_per_s: float
-
-
-@dataclass(frozen=True)
-class Epoch:  # the shape of core.ml.callbacks.EpochEnd
-    epoch: int
-    epochs: int
-    train_loss: float
-    val_loss: float
-    val_perplexity: float
-    accuracy: float
-    val_accuracy: float
-    elapsed_s: float
-    eta_s: float
+from jukebox_gui.core.ml.events import BatchEnd as Batch
+from jukebox_gui.core.ml.events import EpochEnd as Epoch
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from typing import Any
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
-                               QSplitter, QTableView, QVBoxLayout, QWidget)
+                               QTableView, QVBoxLayout, QWidget)
 
 from ..gm_names import program_name
 from ..settings import Settings
-from ..style import fmt_seconds, hint_label, title_label
+from ..style import fmt_seconds, hint_label, page_layout, side_by_side
 from ..workers import JobManager, Worker, scan_worker
 
 DEMO_FALLBACK = ("irish", "bach")
@@ -231,20 +231,12 @@ class CorpusPage(QWidget):
         stats.addRow(self.warning)
         self.stats_box.setMinimumWidth(240)
 
-        splitter = QSplitter()
-        splitter.addWidget(table_box)
-        splitter.addWidget(self.stats_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(title_label("Corpus"))
-        layout.addWidget(hint_label("The music the model learns from. Each file is checked; files that cannot "
-                                    "be used are listed with the reason and skipped."))
+        layout = page_layout(self, "Corpus", "The music the model learns from. Each file is checked; files "
+                             "that cannot be used are listed with the reason and skipped.")
         layout.addLayout(pick)
         layout.addWidget(self.source_label)
         layout.addLayout(scan_row)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(side_by_side(table_box, self.stats_box, (3, 1)), 1)
 
     # ---- choosing a source --------------------------------------------------------------------
     def choose_folder(self) -> None:

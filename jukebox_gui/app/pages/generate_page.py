@@ -7,16 +7,16 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter,
+                               QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.ml.generation import GenerationConfig
 from ..gm_names import GM_PROGRAMS
 from ..settings import Settings
-from ..style import hint_label, title_label
+from ..style import hint_label, page_layout, side_by_side
 from ..widgets.piano_roll import PianoRoll
 from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
 from .take_report import report_html
@@ -191,15 +191,9 @@ class GeneratePage(QWidget):
         right_layout.addLayout(actions)
         right_layout.addWidget(self.report, 3)
 
-        splitter = QSplitter()
-        splitter.addWidget(left_box)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 3)
-        layout = QVBoxLayout(self)
-        layout.addWidget(title_label("Generate & listen"))
-        layout.addWidget(hint_label("Write new pieces with a trained model. Each take is checked against "
-                                    "the corpus: its metrics and how much of it is copied."))
-        layout.addWidget(splitter, 1)
+        layout = page_layout(self, "Generate & listen", "Write new pieces with a trained model. Each take is "
+                             "checked against the corpus: its metrics and how much of it is copied.")
+        layout.addWidget(side_by_side(left_box, right), 1)
         self._update_buttons()
 
     # ---- models --------------------------------------------------------------------------------

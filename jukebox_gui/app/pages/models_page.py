@@ -9,10 +9,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QMessageBox, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableWidgetItem, QWidget)
 
 from ...core.paths import models_dir
-from ..style import hint_label, title_label
+from ..style import hint_label, page_layout
 from ..workers import JobManager, Worker, list_models_worker
 
 COLUMNS = ("Model", "Kind", "Architecture", "Corpus", "Trained", "Val. loss", "Perplexity")
@@ -70,9 +70,7 @@ class ModelsPage(QWidget):
         buttons.addWidget(self.refresh_button)
 
         self.empty_hint = hint_label("")
-        layout = QVBoxLayout(self)
-        layout.addWidget(title_label("Models"))
-        layout.addWidget(hint_label(f"Bundled models and the ones you trained (kept in {models_dir()})."))
+        layout = page_layout(self, "Models", f"Bundled models and the ones you trained (kept in {models_dir()}).")
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_hint)

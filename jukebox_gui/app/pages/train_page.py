@@ -12,12 +12,12 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
-                               QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget)
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.ml.config import ARCHITECTURES, PRESETS, preset
 from ...core.paths import models_dir
 from ..settings import Settings
-from ..style import fmt_seconds, hint_label, title_label
+from ..style import fmt_seconds, hint_label, page_layout, side_by_side
 from ..widgets.loss_plot import LossPlot
 from ..workers import JobManager, TrainRequest, Worker, train_worker
 
@@ -167,15 +167,9 @@ class TrainPage(QWidget):
         right_layout.addWidget(self.plot, 1)
         right_layout.addWidget(self.stage_label)
 
-        splitter = QSplitter()
-        splitter.addWidget(settings_box)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 3)
-        layout = QVBoxLayout(self)
-        layout.addWidget(title_label("Train"))
-        layout.addWidget(hint_label("Teach a model the style of your corpus. Watch the validation loss: "
-                                    "when it stops falling, the model has learned what it can."))
-        layout.addWidget(splitter, 1)
+        layout = page_layout(self, "Train", "Teach a model the style of your corpus. Watch the validation "
+                             "loss: when it stops falling, the model has learned what it can.")
+        layout.addWidget(side_by_side(settings_box, right), 1)
         self.refresh_runs()
         self._set_running(False)
 
