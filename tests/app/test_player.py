@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import wave
-
 import numpy as np
 import pytest
 
@@ -11,20 +9,6 @@ from jukebox_gui.app.player import (NullPlayer, PAUSED, PLAYING, STOPPED, Player
                                     create_player, wav_duration)
 
 
-def write_sine_wav(path, seconds=2.0, rate=22050, freq=440.0):
-    t = np.arange(int(seconds * rate)) / rate
-    samples = (0.2 * np.sin(2 * np.pi * freq * t) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return path
-
-
-@pytest.fixture
-def wav(tmp_path):
-    return write_sine_wav(tmp_path / "take.wav")
 
 
 @pytest.fixture
@@ -105,8 +89,8 @@ def test_seek_before_and_during_playback(player, wav, qtbot):
     assert player.position() <= player.duration + 1e-6
 
 
-def test_plays_to_the_end_and_stops(player, tmp_path, qtbot):
-    short = write_sine_wav(tmp_path / "short.wav", seconds=0.5)
+def test_plays_to_the_end_and_stops(player, tmp_path, qtbot, sine_wav):
+    short = sine_wav(tmp_path / "short.wav", seconds=0.5)
     player.load_wav(short)
     with qtbot.waitSignal(player.stateChanged, timeout=5000, check_params_cb=lambda s: s == STOPPED):
         player.play()

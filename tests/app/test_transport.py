@@ -3,8 +3,6 @@ space bar, and the explanations when playback is silent or unavailable."""
 
 from __future__ import annotations
 
-import wave
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -15,19 +13,6 @@ from jukebox_gui.app.widgets.transport import Transport, format_time
 from jukebox_gui.core.music.score import Note, Score, Track
 
 
-def write_sine_wav(path, seconds=2.0, rate=22050):
-    t = np.arange(int(seconds * rate)) / rate
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes((0.2 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2").tobytes())
-    return path
-
-
-@pytest.fixture
-def wav(tmp_path):
-    return write_sine_wav(tmp_path / "take.wav")
 
 
 @pytest.fixture
