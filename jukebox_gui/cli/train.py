@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-windows", type=int, metavar="W", help="training windows per epoch (0 = all)")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), help="tf.distribute strategy")
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
+    parser.add_argument("--xla", choices=("auto", "on", "off"),
+                        help="XLA-compile the training step (default auto: on for lstm on a CPU-only machine)")
     parser.add_argument("--resume", action="store_true", help="continue from the bundle's last checkpoint")
     parser.add_argument("--from", dest="from_bundle", metavar="BUNDLE", help="fine-tune from this bundle's weights")
     parser.set_defaults(func=run)
@@ -56,7 +58,7 @@ def build_config(args: argparse.Namespace):
     return dataclasses.replace(replace(
         config, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
         patience=args.patience, time_budget_s=args.time_budget, max_windows_per_epoch=args.max_windows,
-        strategy=args.strategy, threads=args.threads,
+        strategy=args.strategy, threads=args.threads, xla=args.xla,
         deterministic=True if args.seed is not None else None), model=model)
 
 

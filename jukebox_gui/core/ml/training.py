@@ -40,6 +40,7 @@ class TrainResult:
     optimizer_iterations: int
     params: int
     extras: tuple[str, ...] = field(default_factory=tuple)
+    xla: bool = False             # whether the train step was XLA-compiled
 
 
 def _default_tokenizer() -> Any:
@@ -162,10 +163,14 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
 
     configure_threads(config.threads)
     keras.utils.set_random_seed(config.seed)
-    if config.deterministic:
-        import tensorflow as tf
+    # Op determinism is process-wide: set it for this run either way, so one seeded run in the
+    # window does not make every later run deterministic (slower, and without XLA).
+    from tensorflow.python.framework import config as tf_framework_config
 
-        tf.config.experimental.enable_op_determinism()
+    if config.deterministic:
+        tf_framework_config.enable_op_determinism()
+    else:
+        tf_framework_config.disable_op_determinism()
     train_seqs, val_seqs = split_sequences(list(corpus.sequences), list(getattr(corpus, "paths", []) or []),
                                            config.val_fraction, config.seed)
     packed, packed_val = pack(train_seqs), pack(val_seqs)
@@ -191,8 +196,9 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     targets_per_s = 0.0
     epoch_times: list[float] = []
     params = count_params(model)
+    xla = bool(model.jit_compile)  # as Keras resolved it (it may refuse XLA for some layers)
     emit(Stage("training", f"{params:,} parameters, {packed.tokens:,} training tokens, "
-                           f"{strategy.num_replicas_in_sync} replica(s)"))
+                           f"{strategy.num_replicas_in_sync} replica(s){', XLA' if xla else ''}"))
 
     started = time.monotonic()  # epochs' elapsed time and ETA leave out corpus preparation
     for epoch in range(start_epoch, config.epochs):
@@ -255,7 +261,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     training = {
         "history": history, "epochs_completed": epochs_done, "best_epoch": best_epoch, "best_val_loss": best_val,
         "val_perplexity": perplexity(best_val), "stopped": stopped, "seed": config.seed, "wall_s": wall,
-        "optimizer_iterations": iterations, "params": params,
+        "optimizer_iterations": iterations, "params": params, "xla": xla,
         "corpus": {"source": str(source) if isinstance(source, (str, os.PathLike)) else None,
                    **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens)},
         "fine_tuned_from": str(base.path) if base is not None else None,
@@ -268,4 +274,4 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
                        float(np.mean(history.get("targets_per_s", [targets_per_s]))), iterations, params,
-                       tuple(sorted(extras)))
+                       tuple(sorted(extras)), xla)

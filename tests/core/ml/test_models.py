@@ -72,3 +72,21 @@ def test_config_validation():
         ModelConfig(arch="transformer", units=30, heads=4)
     with pytest.raises(TrainingError, match="unknown preset"):
         preset("huge")
+
+
+def test_xla_is_used_where_it_pays():
+    import dataclasses
+
+    from jukebox_gui.core.ml.models import use_xla
+
+    laptop = preset("laptop", "lstm")
+    assert use_xla(laptop)  # this machine has no GPU: the causal LSTM is XLA-compiled
+    assert not use_xla(preset("laptop", "transformer"))  # measured slower with XLA on CPU
+    assert not use_xla(preset("laptop", "seed-bilstm"))  # kept as the seed ran it
+    assert not use_xla(dataclasses.replace(laptop, deterministic=True))  # Keras refuses XLA + determinism
+    assert not use_xla(dataclasses.replace(laptop, strategy="mirrored"))
+    assert not use_xla(preset("tiny", "lstm"))  # compile time exceeds a tiny run
+    assert use_xla(dataclasses.replace(preset("tiny", "lstm"), xla="on"))
+    assert not use_xla(dataclasses.replace(laptop, xla="off"))
+    with pytest.raises(TrainingError, match="XLA"):
+        dataclasses.replace(laptop, xla="fast")
