@@ -105,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(app.exec())
 
     if not args.no_warmup:
-        from .workers import warm_up_tensorflow
+        from .workers import warm_up_parsers, warm_up_tensorflow
 
+        QTimer.singleShot(300, warm_up_parsers)  # a scan in the window never waits for it (~0.15 s)
         QTimer.singleShot(1500, warm_up_tensorflow)
     return int(app.exec())
 

@@ -439,6 +439,23 @@ def load_tensorflow() -> None:
         log.info("TensorFlow loaded in %.1f s", time.perf_counter() - started)
 
 
+def warm_up_parsers() -> threading.Thread:
+    """Start the MIDI parser process server (at job priority) so the first scan starts at once."""
+
+    def target() -> None:
+        background_priority()  # the server and every parser process forked from it inherit it
+        try:
+            from ..core.data.scan_worker import warm_up
+
+            warm_up()
+        except Exception:  # optional, as above
+            log.debug("parser warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=target, name="jukebox-parser-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
 def warm_up_tensorflow() -> threading.Thread:
     """Load TensorFlow in a daemon thread so the first training starts sooner."""
 

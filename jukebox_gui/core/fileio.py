@@ -28,8 +28,12 @@ def _explain(exc: OSError, path: Path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Yield a file object; on clean exit it replaces ``path`` atomically."""
+def atomic_writer(path: str | os.PathLike, mode: str = "wb", *, durable: bool = True) -> Iterator[IO[Any]]:
+    """Yield a file object; on clean exit it replaces ``path`` atomically.
+
+    ``durable=False`` skips the fsyncs: still never half-written while the machine runs, but a
+    power cut may leave the old file or an empty one. Only for caches, whose readers treat an
+    unreadable file as missing."""
     target = Path(path)
     tmp_name = None
     try:
@@ -40,10 +44,12 @@ def atomic_writer(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]
             yield handle
             handle.flush()
             os.fchmod(handle.fileno(), _permissions(target))
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp_name, target)
         tmp_name = None
-        _fsync_dir(target.parent)
+        if durable:
+            _fsync_dir(target.parent)
     except OSError as exc:
         raise ExportError(_explain(exc, target)) from exc
     finally:
@@ -78,13 +84,13 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    with atomic_writer(path, "wb") as handle:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, durable: bool = True) -> None:
+    with atomic_writer(path, "wb", durable=durable) as handle:
         handle.write(data)
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    with atomic_writer(path, "w") as handle:
+def atomic_write_text(path: str | os.PathLike, text: str, *, durable: bool = True) -> None:
+    with atomic_writer(path, "w", durable=durable) as handle:
         handle.write(text)
 
 

@@ -140,3 +140,40 @@ def test_jobs_run_below_the_gui_threads_priority(qtbot, jobs):
     own, child = blocker.args[0]
     assert own > gui_nice and child == own  # threads the job starts (TensorFlow's pools) inherit it
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_nice
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux-only")
+def test_parser_warm_up_starts_the_parsers_at_job_priority(tmp_path):
+    """The window starts the parser process server early; the parsers forked from it later (by any
+    thread) must still run below the GUI thread, and the warm-up must not block the caller."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import json, os, sys, time
+from jukebox_gui.app.workers import warm_up_parsers
+from jukebox_gui.core.data.scan_worker import Limits, run_pool
+import tests.app.test_workers as here
+
+started = time.perf_counter()
+warm_up_parsers().join()
+returned_s = time.perf_counter() - started
+seen = []
+run_pool([sys.argv[1]] * 2, lambda i, r: seen.append(r["nice"]), workers=2, limits=Limits(), job=here._report_nice)
+print(json.dumps({"returned_s": returned_s, "nice": seen, "own": os.getpriority(os.PRIO_PROCESS, 0)}))
+"""
+    midi = tmp_path / "a.mid"
+    midi.write_bytes(b"MThd")
+    out = subprocess.run([sys.executable, "-c", script, str(midi)], capture_output=True, text=True, timeout=60,
+                         cwd=str(__import__("pathlib").Path(__file__).parents[2]))
+    assert out.returncode == 0, out.stderr
+    result = __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    assert result["returned_s"] < 0.1  # the server boots in the background
+    assert len(result["nice"]) == 2 and all(n >= result["own"] + 5 for n in result["nice"])
+
+
+def _report_nice(path, limits):
+    import os
+
+    return {"status": "ok", "nice": os.getpriority(os.PRIO_PROCESS, 0)}

@@ -7,6 +7,9 @@ Layout (all safe to delete)::
     scan-v2-<limits>/repaired/<hash>.mid            usable MIDI for files that needed repair
     tokens/<fingerprint[:16]>/<hh>/<hash>.npy       int32 token ids per file and tokenizer
 
+Cache files are replaced atomically but not fsynced: after a power cut one may be missing or
+empty, and an unreadable cache file counts as absent (the files are parsed again).
+
 Reopening a folder stats its files and reads two or three small JSON files per hundred files:
 a file whose size and mtime are unchanged is not read again; a changed one is re-hashed and
 re-parsed, alone. Records are keyed by content hash, so a copy of a file elsewhere is free too.
@@ -42,8 +45,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    try:
-        atomic_write_text(path, json.dumps(obj, separators=(",", ":"), sort_keys=True))
+    try:  # not durable (no fsync): a cache file lost to a power cut only means a rescan
+        atomic_write_text(path, json.dumps(obj, separators=(",", ":"), sort_keys=True), durable=False)
     except JukeboxError as exc:  # a cache that cannot be written is not an error for the user
         log.warning("cache not written: %s", exc)
 
@@ -87,12 +90,9 @@ class ScanCache:
         self._dirty.add(content_hash[:1])
 
     def flush(self) -> None:
-        """Write the changed shards; concurrent fsyncs share journal commits (much faster)."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        keys = sorted(self._dirty)
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(keys)))) as pool:
-            list(pool.map(lambda k: _write_json(self.root / "records" / f"{k}.json", self._shards[k]), keys))
+        """Write the changed shards."""
+        for key in sorted(self._dirty):
+            _write_json(self.root / "records" / f"{key}.json", self._shards[key])
         self._dirty.clear()
 
     # -- repaired MIDI -------------------------------------------------------------------------
@@ -131,6 +131,6 @@ class TokenCache:
     def save(self, content_hash: str, ids: np.ndarray) -> Path:
         path = self.path(content_hash)
         with contextlib.suppress(JukeboxError):
-            with atomic_writer(path, "wb") as handle:
+            with atomic_writer(path, "wb", durable=False) as handle:  # a lost file is recomputed
                 np.save(handle, np.asarray(ids, dtype=np.int32), allow_pickle=False)
         return path

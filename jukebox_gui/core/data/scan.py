@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import CorpusError
 from ..progress import CancelToken, Progress, ProgressSink
 from .cache import ScanCache
-from .scan_worker import Limits, os_reason, run_pool
+from .scan_worker import Limits, os_reason, run_pool, warm_up
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
 _RECORD_KEYS = ("status", "reason", "tracks", "instruments", "notes", "duration_s", "tempo", "tempo_min",
@@ -240,9 +240,11 @@ def scan(
     folder = resolve(source).resolve()
     emit = progress or (lambda _e: None)
     emit(Progress("scan", 0, 0, "listing files"))
-    found, odd = walk(folder)
     cache = ScanCache(_limits_key(limits))
     index = cache.folder_index(folder) if use_cache else {}
+    if not index:  # a new folder: the parser processes start while the folder is walked
+        warm_up()
+    found, odd = walk(folder)
     records: dict[str, FileRecord] = {}
     todo: list[str] = []
     new_index: dict[str, list] = {}

@@ -100,6 +100,26 @@ def test_warm_cache_rescans_only_the_changed_file(tmp_path, real_midi_files, iso
     assert scan(root, workers=1, use_cache=False).parsed == 6
 
 
+def test_cache_files_lost_to_a_power_cut_mean_a_rescan(tmp_path, real_midi_files, isolated_home):
+    """Cache files are not fsynced: after a power cut one may be empty or cut short. Then the
+    files it described are parsed again, with the same result."""
+    from jukebox_gui.core import paths
+
+    root = tmp_path / "c"
+    root.mkdir()
+    for p in real_midi_files[:6]:
+        (root / p.name).write_bytes(p.read_bytes())
+    first = scan(root, workers=1)
+    cache_files = sorted((paths.cache_dir()).rglob("*.json"))
+    assert any(f.parent.name == "folders" for f in cache_files) and any(f.parent.name == "records" for f in cache_files)
+    for i, f in enumerate(cache_files):
+        f.write_bytes(b"" if i % 2 else f.read_bytes()[: len(f.read_bytes()) // 2])
+    again = scan(root, workers=1)
+    assert again.parsed == 6 and again.cached == 0
+    assert [r.to_dict() for r in again.files] == [r.to_dict() for r in first.files]
+    assert scan(root, workers=1).cached == 6  # and the cache is whole again
+
+
 def test_cancel_raises_cancelled(tmp_path, real_midi_files, isolated_home):
     root = tmp_path / "c"
     root.mkdir()
