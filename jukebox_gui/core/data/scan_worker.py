@@ -1,11 +1,12 @@
 """Parse untrusted MIDI files in worker processes; a native crash costs one file, not the app.
 
 ``inspect_file(path, limits)`` is the per-file job (plain dict in, plain dict out, so it can
-also run in-process in tests). ``WorkerPool`` runs it in 'forkserver'/'spawn' processes (never
-'fork': TensorFlow may be loaded in the parent), hands out small batches, and watches each
-worker: a worker that dies (symusic segfault) turns the file it was on into a "crashed the
-parser" skip; one that takes longer than ``timeout_s`` on a file is killed the same way; the
-rest of its batch is re-queued on a fresh worker. Workers import only symusic and numpy (mido
+also run in-process in tests). ``run_pool`` runs it in 'forkserver'/'spawn' processes (never
+'fork': TensorFlow may be loaded in the parent), hands out small batches (two in flight per
+worker), and watches each worker: a worker that dies (symusic segfault) turns the file it was
+on into a "crashed the parser" skip; one that takes longer than ``timeout_s`` on a file is
+killed the same way; the rest of its batches is re-queued on a fresh worker. ``warm_up`` starts
+the process server ahead of the first scan. Workers import only symusic and numpy (mido
 only when a file needs repair), so they start in a fraction of a second.
 """
 
@@ -277,7 +278,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.batch: list[tuple[int, str]] = []  # every file sent and not yet answered, in order
-        self.sizes: deque[int] = deque()  # the batches in flight (at most IN_FLIGHT)
+        self.in_flight = 0  # batches sent and not yet answered (at most IN_FLIGHT)
         self.since = 0.0
         self.seen = -1
 
@@ -285,14 +286,14 @@ class _Worker:
         if not self.batch:  # idle until now: the stuck clock starts with this batch
             self.since, self.seen = time.monotonic(), -2
         self.batch += batch
-        self.sizes.append(len(batch))
+        self.in_flight += 1
         try:
             self.conn.send(batch)
         except OSError:  # died already: handled by the caller as a crash
             pass
 
     def answered(self, count: int) -> None:
-        self.sizes.popleft()
+        self.in_flight -= 1
         del self.batch[:count]
 
     def stuck_for(self, now: float) -> float:
@@ -352,7 +353,7 @@ def run_pool(
             if should_stop():
                 return
             for w in pool:  # two batches in flight: a worker never waits for this process
-                while len(w.sizes) < IN_FLIGHT and queue:
+                while w.in_flight < IN_FLIGHT and queue:
                     w.give([(i, tasks[i]) for i in (queue.popleft() for _ in range(min(batch_size, len(queue))))])
             busy = [w for w in pool if w.batch]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.2)
