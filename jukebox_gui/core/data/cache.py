@@ -7,8 +7,9 @@ Layout (all safe to delete)::
     scan-v2-<limits>/repaired/<hash>.mid            usable MIDI for files that needed repair
     tokens/<fingerprint[:16]>/<hh>/<hash>.npy       int32 token ids per file and tokenizer
 
-Cache files are replaced atomically but not fsynced: after a power cut one may be missing or
-empty, and an unreadable cache file counts as absent (the files are parsed again).
+Folder indexes, records and token files are replaced atomically but not fsynced: after a power
+cut one may be missing or empty, and an unreadable one counts as absent (the files are parsed
+again). Repaired MIDI stays durable (fsynced): it is the only usable copy of a broken file.
 
 Reopening a folder stats its files and reads two or three small JSON files per hundred files:
 a file whose size and mtime are unchanged is not read again; a changed one is re-hashed and
