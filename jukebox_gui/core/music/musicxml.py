@@ -19,11 +19,11 @@ from xml.etree import ElementTree
 
 from ..errors import ExportError
 from ..fileio import atomic_write_bytes
+from .gm_names import CYMBALS, GM_DRUMS, PIANO_PROGRAMS, drum_name  # noqa: F401 (re-exported)
 from .quantize import check_divisions, quantize_score
 from .score import Score, Track
 
 MIDDLE_C = 60
-PIANO_PROGRAMS = range(0, 8)
 MXL_MIMETYPE = b"application/vnd.recordare.musicxml"
 CONTAINER_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -96,21 +96,11 @@ def _make_part(cls, notes, total: int, divisions: int, *, drum: bool, clef_obj, 
     return part
 
 
-GM_DRUMS = (
-    "Acoustic Bass Drum", "Bass Drum 1", "Side Stick", "Acoustic Snare", "Hand Clap", "Electric Snare",
-    "Low Floor Tom", "Closed Hi-Hat", "High Floor Tom", "Pedal Hi-Hat", "Low Tom", "Open Hi-Hat",
-    "Low-Mid Tom", "Hi-Mid Tom", "Crash Cymbal 1", "High Tom", "Ride Cymbal 1", "Chinese Cymbal",
-    "Ride Bell", "Tambourine", "Splash Cymbal", "Cowbell", "Crash Cymbal 2", "Vibraslap", "Ride Cymbal 2",
-    "Hi Bongo", "Low Bongo", "Mute Hi Conga", "Open Hi Conga", "Low Conga", "High Timbale", "Low Timbale",
-    "High Agogo", "Low Agogo", "Cabasa", "Maracas", "Short Whistle", "Long Whistle", "Short Guiro",
-    "Long Guiro", "Claves", "Hi Wood Block", "Low Wood Block", "Mute Cuica", "Open Cuica", "Mute Triangle",
-    "Open Triangle",
-)  # GM percussion key map, keys 35..81
 _STEPS = "CDEFGAB"
 # staff positions (diatonic index = octave * 7 + step) for the usual kit, one sound per position
 _KIT = {35: "E4", 36: "F4", 41: "G4", 43: "A4", 45: "B4", 38: "C5", 47: "D5", 48: "E5", 50: "F5",
         42: "G5", 49: "A5", 46: "B5", 51: "C6", 44: "D4", 37: "C4", 40: "B3", 39: "A3", 57: "D6", 53: "E6"}
-_CYMBALS = {42, 44, 46, 49, 51, 52, 53, 55, 57, 59}
+_CYMBALS = CYMBALS
 
 
 def _drum_positions() -> dict[int, int]:
@@ -124,10 +114,6 @@ def _drum_positions() -> dict[int, int]:
 
 DRUM_POSITION = _drum_positions()
 POSITION_DRUM = {pos: pitch for pitch, pos in DRUM_POSITION.items()}
-
-
-def drum_name(pitch: int) -> str:
-    return GM_DRUMS[pitch - 35] if 35 <= pitch <= 81 else f"Drum {pitch}"
 
 
 def _drum_display(pitch: int) -> tuple[str, int]:
