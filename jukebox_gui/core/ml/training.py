@@ -93,8 +93,13 @@ def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, A
 
 
 def _corpus_extras(corpus: Any, tokenizer: Any, report: Any, emit) -> dict[str, object]:
-    """corpus_metrics.json and originality.json, when the music modules are there."""
+    """palette.json, and corpus_metrics.json and originality.json when the music modules are there."""
+    from ..data.palette import corpus_palette
+
     extras: dict[str, object] = {}
+    palette = corpus_palette(corpus.sequences, tokenizer)  # metres, tempos, instruments, density
+    if palette is not None:
+        extras["palette"] = palette
     try:
         from ..music.metrics import corpus_profile
         from ..music.originality import build_index

@@ -1,0 +1,146 @@
+"""The corpus palette: which metres, tempos and instruments a corpus uses, and how densely.
+
+Measured once at training time from the tokenized training sequences (NumPy only, no
+TensorFlow) and saved in the bundle as ``palette.json``. Generation uses it to keep a take to
+what the corpus does (see :func:`jukebox_gui.core.ml.generation.generate`):
+
+* ``time_signatures`` / ``tempos``: the TimeSig and Tempo token values that occur at all; the
+  grammar mask never offers the others (a take in 1/4 from a corpus in 4/4 is impossible).
+* ``programs``: every program used (drums as -1); ``instrument_sets``: per piece, its programs
+  ordered by note count (most notes first). A take picks one piece's set up front and the
+  stream keeps to it, so a take has the small, consistent band a song of the corpus has.
+* ``max_notes_per_onset`` / ``max_notes_per_bar``: the densest onset and bar of the corpus;
+  the mask caps a take there (no 700 notes in 5 seconds).
+
+At most :data:`MAX_MELODIC_PROGRAMS` melodic programs plus drums fit the 16 MIDI channels (drums
+own channel 10); :func:`playable_set` trims a set to that.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+FORMAT = "jukebox-palette"
+VERSION = 1
+MAX_MELODIC_PROGRAMS = 15  # 16 MIDI channels, channel 10 (index 9) is the drums'
+DRUMS = -1
+
+
+def playable_set(programs: Iterable[int]) -> list[int]:
+    """``programs`` (in priority order, duplicates dropped) with at most 15 melodic ones + drums."""
+    out: list[int] = []
+    melodic = 0
+    for program in programs:
+        program = int(program)
+        if program in out:
+            continue
+        if program != DRUMS:
+            if melodic >= MAX_MELODIC_PROGRAMS:
+                continue
+            melodic += 1
+        out.append(program)
+    return out
+
+
+def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[str, Any] | None:
+    """The palette of tokenized pieces (``BOS ... EOS`` id streams of ``tokenizer``); None for
+    a BPE vocabulary (merged tokens cannot be read one by one)."""
+    from .grammar import Grammar
+
+    g = Grammar(tokenizer)
+    if not g.exact:
+        return None
+    names = np.array(g.names, dtype=object)
+    timesigs: Counter[str] = Counter()
+    tempos: Counter[str] = Counter()
+    programs: Counter[int] = Counter()
+    sets: list[list[int]] = []
+    max_onset = max_bar = 0
+    bar_counts: list[np.ndarray] = []
+    pieces = 0
+    for seq in sequences:
+        ids = np.asarray(seq, dtype=np.int64)
+        ids = ids[(ids >= 0) & (ids < g.size)]
+        if not len(ids):
+            continue
+        pieces += 1
+        for token, count in zip(*np.unique(ids[g.is_timesig[ids]], return_counts=True)):
+            timesigs[str(names[token]).split("_", 1)[1]] += int(count)
+        for token, count in zip(*np.unique(ids[g.is_tempo[ids]], return_counts=True)):
+            tempos[str(names[token]).split("_", 1)[1]] += int(count)
+        notes = g.is_pitch[ids] | g.is_drum_pitch[ids]
+        if g.is_program.any():  # the token right before a note's Pitch is its Program
+            before = ids[np.flatnonzero(notes) - 1]
+            note_programs = g.program_value[before[g.is_program[before]]]
+        else:
+            note_programs = np.zeros(int(notes.sum()), dtype=np.int64)
+        piece = Counter(int(p) for p in note_programs)
+        programs.update(piece)
+        if piece:
+            sets.append([p for p, _n in sorted(piece.items(), key=lambda kv: (-kv[1], kv[0]))])
+        onsets = np.cumsum(g.is_position[ids] | g.is_bar[ids])
+        if notes.any():
+            max_onset = max(max_onset, int(np.bincount(onsets[notes]).max()))
+        bars = np.cumsum(g.is_bar[ids])
+        per_bar = np.bincount(bars[notes], minlength=int(bars[-1]) + 1)[1:] if notes.any() else np.zeros(0)
+        if len(per_bar):
+            max_bar = max(max_bar, int(per_bar.max()))
+            bar_counts.append(per_bar)
+    all_bars = np.concatenate(bar_counts) if bar_counts else np.zeros(1)
+    sizes = [len(s) for s in sets] or [0]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "pieces": pieces,
+        "time_signatures": sorted(timesigs, key=lambda k: (-timesigs[k], k)),
+        "tempos": sorted(tempos, key=lambda k: float(k) if _is_number(k) else 0.0),
+        "programs": sorted(programs),
+        "instrument_sets": sets,
+        "instruments_per_piece": {"min": int(min(sizes)), "median": float(np.median(sizes)),
+                                  "max": int(max(sizes))},
+        "max_notes_per_onset": int(max_onset),
+        "max_notes_per_bar": int(max_bar),
+        "notes_per_bar": {"p50": float(np.percentile(all_bars, 50)), "p99": float(np.percentile(all_bars, 99))},
+    }
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def valid_palette(palette: Any) -> dict[str, Any] | None:
+    """The palette if it is one this version reads, else None (old or foreign bundles)."""
+    if not isinstance(palette, dict) or palette.get("format") != FORMAT:
+        return None
+    if not isinstance(palette.get("version"), int) or palette["version"] > VERSION:
+        return None
+    sets = palette.get("instrument_sets")
+    if not isinstance(sets, list) or not all(isinstance(s, list) and s for s in sets):
+        return None
+    return palette
+
+
+def pick_instruments(palette: dict[str, Any] | None, rng: np.random.Generator,
+                     must_have: Iterable[int] = ()) -> list[int] | None:
+    """One piece's instrument set for a take (playable; None: no palette, no restriction).
+
+    ``must_have`` (a primer's programs) always belong to the take: among the sets, those holding
+    the most of them are preferred, and the missing ones are added first.
+    """
+    must = [int(p) for p in dict.fromkeys(must_have)]
+    sets = (palette or {}).get("instrument_sets") or []
+    if not sets:
+        return playable_set(must) if must else None
+    if must:
+        overlap = [len(set(must) & set(s)) for s in sets]
+        best = max(overlap)
+        sets = [s for s, n in zip(sets, overlap) if n == best]
+    chosen = sets[int(rng.integers(len(sets)))]
+    return playable_set([*must, *chosen])
