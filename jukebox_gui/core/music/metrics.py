@@ -17,10 +17,17 @@ Definitions (times in quarter-note beats, drums ignored for pitch metrics):
 - ``polyphony``: mean number of sounding notes while at least one note sounds.
 - ``longest_identical_run``: longest run of consecutive notes of a track with the same pitch and
   duration (the "same note over and over" symptom).
+- ``mean_abs_interval``: mean absolute melodic interval (semitones) of the top line: per pitched
+  track, the highest pitch at each onset; intervals between successive top-line notes, averaged
+  over all tracks (0 with fewer than two top-line notes).
+- ``bar_repetition``: share of bars holding a pitched note whose content repeats an earlier bar
+  of the piece, transposition-invariant: a bar's signature is the sorted tuple of (onset in the
+  bar, pitch - the bar's lowest pitch, duration), times on a 24-per-beat grid (0..1).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Iterable
 
@@ -30,6 +37,7 @@ from .score import Note, Score
 
 GRID = 48  # rounding grid for durations and intervals (ticks per beat)
 GROOVE_GRID = 12  # onset-pattern resolution per beat
+REPEAT_GRID = 24  # bar-signature resolution per beat
 
 METRICS = (
     "pitch_class_entropy",
@@ -41,6 +49,8 @@ METRICS = (
     "empty_beat_rate",
     "polyphony",
     "longest_identical_run",
+    "mean_abs_interval",
+    "bar_repetition",
 )
 
 _MAJOR = (0, 2, 4, 5, 7, 9, 11)
@@ -177,6 +187,44 @@ def longest_identical_run(score: Score) -> float:
             previous = event
             best = max(best, run)
     return float(best)
+
+
+def top_line(track_notes: Iterable[Note]) -> list[int]:
+    """The highest pitch at each onset of one track, in onset order."""
+    highest: dict[int, int] = {}
+    for n in track_notes:
+        tick = _ticks(n.start)
+        highest[tick] = max(highest.get(tick, n.pitch), n.pitch)
+    return [highest[t] for t in sorted(highest)]
+
+
+def mean_abs_interval(score: Score) -> float:
+    steps: list[int] = []
+    for track in score.tracks:
+        if not track.is_drum:
+            line = top_line(track.notes)
+            steps += [abs(b - a) for a, b in zip(line, line[1:])]
+    return float(np.mean(steps)) if steps else 0.0
+
+
+def bar_repetition(score: Score) -> float:
+    notes = _pitched(score)
+    if not notes:
+        return 0.0
+    starts = score.bar_starts(max(n.start for n in notes) + 1e-6)
+    bars: dict[int, list[Note]] = {}
+    for n in notes:
+        i = max(0, bisect.bisect_right(starts, n.start + 1e-9) - 1)
+        bars.setdefault(i, []).append(n)
+    seen: set[tuple] = set()
+    repeated = 0
+    for i in sorted(bars):
+        low = min(n.pitch for n in bars[i])
+        signature = tuple(sorted((int(round((n.start - starts[i]) * REPEAT_GRID)), n.pitch - low,
+                                  int(round(n.duration * REPEAT_GRID))) for n in bars[i]))
+        repeated += signature in seen
+        seen.add(signature)
+    return repeated / len(bars)
 
 
 _FUNCTIONS = {name: globals()[name] for name in METRICS}

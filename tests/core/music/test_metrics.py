@@ -95,3 +95,40 @@ def test_profile_and_compare():
     assert corpus_profile([]) == {}
     # metric dicts are accepted too
     assert corpus_profile([score_metrics(s) for s in scores]) == profile
+
+
+def test_mean_abs_interval_of_top_line():
+    assert score_metrics(score_of(melody([60, 62, 64, 65, 67])))["mean_abs_interval"] == pytest.approx(7 / 4)
+    chromatic = score_of(melody(list(range(60, 68))))
+    assert score_metrics(chromatic)["mean_abs_interval"] == 1.0
+    # chords: only the highest pitch of each onset counts (72 -> 74 -> 72), the low notes do not
+    chords = score_of([Note(0, 1, 48), Note(0, 1, 72), Note(1, 1, 50), Note(1, 1, 74),
+                       Note(2, 1, 40), Note(2, 1, 72)])
+    assert score_metrics(chords)["mean_abs_interval"] == 2.0
+    # per track: no interval between the last note of one track and the first of the next
+    two = Score(tracks=[Track(notes=melody([60, 61])), Track(notes=melody([90, 93]))])
+    assert score_metrics(two)["mean_abs_interval"] == 2.0
+    drums = Score(tracks=[Track(notes=melody([60])), Track(is_drum=True, notes=melody([36, 80, 36]))])
+    assert score_metrics(drums)["mean_abs_interval"] == 0.0
+    assert score_metrics(Score())["mean_abs_interval"] == 0.0
+
+
+def test_bar_repetition_transposition_invariant():
+    a = [60, 62, 64, 65]
+    b = [67, 65, 64, 62]
+    # bars A A(+5) B B: two of four bars repeat an earlier bar
+    aabb = melody(a) + melody([p + 5 for p in a], start=4) + melody(b, start=8) + melody(b, start=12)
+    assert score_metrics(score_of(aabb))["bar_repetition"] == 0.5
+    # same pitches, different rhythm in bar 2: not a repeat
+    rhythm = melody(a) + melody(a[:2], step=2.0, start=4)
+    assert score_metrics(score_of(rhythm))["bar_repetition"] == 0.0
+    # an empty bar in between is not counted; repeated bars may be far apart
+    gap = melody(a) + melody(a, start=8)
+    assert score_metrics(score_of(gap))["bar_repetition"] == 0.5
+    # three-four bars: the same figure three times -> 2 of 3 repeat
+    waltz = score_of(melody([60, 64, 67] * 3), sig=(3, 4))
+    assert score_metrics(waltz)["bar_repetition"] == pytest.approx(2 / 3)
+    # a drum-only bar counts for nothing
+    drums = Score(tracks=[Track(notes=melody(a)), Track(is_drum=True, notes=melody([36] * 8))])
+    assert score_metrics(drums)["bar_repetition"] == 0.0
+    assert score_metrics(Score())["bar_repetition"] == 0.0
