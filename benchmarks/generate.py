@@ -5,15 +5,16 @@
 Without ``--bundle`` an untrained ``lstm`` model of the laptop preset's size is written to a temp
 bundle (speed does not depend on the weights). Measured in the same run on the same model:
 
-* ``incremental_tokens_per_s``: our NumPy step decoder (state carried, one cell step per token);
-* ``keras_step_tokens_per_s``: the training package's compiled ``tf.function`` step decoder;
+* ``incremental_tokens_per_s``: ``NumpyLstmDecoder``, what generation uses (state carried, one cell
+  step per token);
+* ``keras_step_tokens_per_s``: ``KerasLstmDecoder``, the model's cells in a compiled ``tf.function``;
 * ``window_tokens_per_s``: the seed's method, the model re-run on the last 200 tokens per token;
 * ``generate_speedup`` = incremental / window (target >= 100);
 * ``seconds_500_notes``: ``generate(notes=500)`` wall time, sampling, grammar and guards included
   (target < 2 s), and its tokens/s.
-* ``transformer_tokens_per_s``: an untrained laptop-preset ``transformer`` through the NumPy
-  key/value-cache decoder (slides included); ``transformer_window_tokens_per_s``: the same model
-  re-run on its last ``seq_len`` tokens per token (the training package's fallback);
+* ``transformer_tokens_per_s``: an untrained laptop-preset ``transformer`` through
+  ``NumpyTransformerDecoder`` (key/value cache, slides included); ``transformer_window_tokens_per_s``:
+  the same model re-run on its last ``seq_len`` tokens per token (``KerasWindowDecoder``);
   ``transformer_speedup`` = the first / the second.
 
 With a trained ``--bundle`` and ``--takes N``, ``quality`` reports the issue's musical checks over
@@ -62,14 +63,14 @@ def _tokens_per_s(decoder, tokens: list[int], budget_s: float) -> tuple[float, i
 def _transformer_speed(vocab_size: int, pad_id: int, tokens: list[int], window_tokens: int) -> dict:
     """KV-cache steps vs the window re-run on an untrained laptop-preset transformer."""
     from jukebox_gui.core.ml.config import preset
-    from jukebox_gui.core.ml.decoder import WindowDecoder
-    from jukebox_gui.core.ml.decoding import single_thread_blas
+    from jukebox_gui.core.ml.decoders import single_thread_blas
+    from jukebox_gui.core.ml.decoders.keras_window import KerasWindowDecoder
+    from jukebox_gui.core.ml.decoders.numpy_transformer import NumpyTransformerDecoder
     from jukebox_gui.core.ml.models import build_model
-    from jukebox_gui.core.ml.transformer_decoding import TransformerStepDecoder
 
     config = preset("laptop", "transformer").model
     model = build_model(config, vocab_size)
-    cached, window = TransformerStepDecoder(model), WindowDecoder(model, config, pad_id)
+    cached, window = NumpyTransformerDecoder(model), KerasWindowDecoder(model, config, pad_id)
     _tokens_per_s(window, tokens[:8], 5.0)  # tf.function tracing
     window.reset(1)
     window.feed(tokens[:config.seq_len])  # a full window from the first measured step on
@@ -119,7 +120,7 @@ def main(argv: list[str]) -> dict:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from jukebox_gui.core.ml.bundle import load_bundle
-    from jukebox_gui.core.ml.decoding import WINDOW, make_step_decoder, single_thread_blas
+    from jukebox_gui.core.ml.decoders import REFERENCE_WINDOW, make_decoder, single_thread_blas
     from jukebox_gui.core.ml.generation import GenerationConfig, generate
 
     with tempfile.TemporaryDirectory(prefix="jukebox-bench-") as tmp:
@@ -128,16 +129,16 @@ def main(argv: list[str]) -> dict:
         rng = np.random.default_rng(0)
         tokens = [bundle.tokenizer.bos_id] + [int(t) for t in rng.integers(3, bundle.vocab_size, 3000)]
 
-        ours = make_step_decoder(bundle)
-        keras_step = make_step_decoder(bundle, prefer="keras")
-        window = make_step_decoder(bundle, prefer="window")
+        ours = make_decoder(bundle)
+        keras_step = make_decoder(bundle, prefer="keras")
+        window = make_decoder(bundle, prefer="window")
         # warm up (tf.function tracing, BLAS threads)
         for decoder in (ours, keras_step, window):
-            _tokens_per_s(decoder, tokens[:WINDOW + 5], 5.0)
+            _tokens_per_s(decoder, tokens[:REFERENCE_WINDOW + 5], 5.0)
         window.reset(1)
-        window.feed(tokens[:WINDOW])  # a full 200-token window from the first measured step on
+        window.feed(tokens[:REFERENCE_WINDOW])  # a full 200-token window from the first measured step on
         start = time.perf_counter()
-        for token in tokens[WINDOW:WINDOW + args.window_tokens]:
+        for token in tokens[REFERENCE_WINDOW:REFERENCE_WINDOW + args.window_tokens]:
             window.step(np.array([token]))
         window_tps = args.window_tokens / (time.perf_counter() - start)
         with single_thread_blas():
@@ -161,7 +162,7 @@ def main(argv: list[str]) -> dict:
             "keras_step_tokens_per_s": round(keras_tps, 1),
             "keras_step_tokens_timed": keras_n,
             "window_tokens_per_s": round(window_tps, 2),
-            "window_length": WINDOW,
+            "window_length": REFERENCE_WINDOW,
             "generate_speedup": round(ours_tps / window_tps, 1),
             "keras_step_speedup": round(keras_tps / window_tps, 1),
             "seconds_500_notes": round(seconds_500, 3),

@@ -1,7 +1,7 @@
 """``generate(bundle, config)``: a new take from a trained model, reproducible from its seed.
 
 Each token is drawn by :mod:`.sampling` from the model's logits (incremental decoding, see
-:mod:`.decoding`) under the grammar mask (:mod:`..data.grammar`, so every take decodes) and the
+:mod:`.decoders`) under the grammar mask (:mod:`..data.grammar`, so every take decodes) and the
 collapse guards (:mod:`.guards`). The take then goes through the originality guard: when its
 longest stretch copied from a training file (the bundle's ``originality`` index) is longer than
 ``max_copy_bars``, it is regenerated from a derived seed, up to ``max_attempts`` times; the least
@@ -238,7 +238,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     from ..data.grammar import Grammar
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
-    from .decoding import make_step_decoder, single_thread_blas
+    from .decoders import make_decoder, single_thread_blas
     from .sampling import make_rng
 
     config.validate()
@@ -254,7 +254,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     finder = CopyFinder(index) if index else None
     profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
     started = time.perf_counter()
-    decoder = decoder or make_step_decoder(bundle)
+    decoder = decoder or make_decoder(bundle)
     load_s = time.perf_counter() - started
 
     best = None

@@ -60,12 +60,12 @@ class ScriptedModel:
 
 
 def test_numpy_decoder_matches_keras(bundle):
-    from jukebox_gui.core.ml.decoder import make_decoder
-    from jukebox_gui.core.ml.decoding import LstmStepDecoder
+    from jukebox_gui.core.ml.decoders import make_decoder
+    from jukebox_gui.core.ml.decoders.numpy_lstm import NumpyLstmDecoder
 
     ids = bundle.tokenizer.encode(__import__("jukebox_gui.core.music.score", fromlist=["Score"]).Score())[:1]
     ids = ids + [int(i) for i in np.random.default_rng(0).integers(3, bundle.tokenizer.vocab_size, 30)]
-    ours, theirs = LstmStepDecoder(bundle.model), make_decoder(bundle)
+    ours, theirs = NumpyLstmDecoder(bundle.model), make_decoder(bundle, prefer="keras")
     full = np.asarray(bundle.model(np.array([ids], dtype=np.int32), training=False))[0]
     a, b = ours.feed(ids[:10]), theirs.feed(ids[:10])
     assert np.allclose(a, b, atol=1e-4) and np.allclose(a[0], full[9], atol=1e-4)
@@ -234,6 +234,6 @@ def test_other_architectures_generate_through_the_training_decoder(arch, tmp_pat
     assert first.tokens == second.tokens
     assert Grammar(other.tokenizer).first_violation(first.tokens) is None
     assert first.score.note_count > 0
-    expected = {"transformer": "TransformerStepDecoder", "seed-bilstm": "WindowDecoder"}[arch]
+    expected = {"transformer": "NumpyTransformerDecoder", "seed-bilstm": "KerasWindowDecoder"}[arch]
     assert first.report["timing"]["decoder"] == expected
     assert first.report["originality"]["checked"] is False

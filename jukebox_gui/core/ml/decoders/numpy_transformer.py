@@ -1,13 +1,8 @@
-"""Incremental decoding for ``transformer`` bundles: NumPy with a per-layer key/value cache.
-
-    decoder = TransformerStepDecoder(bundle.model)
-    decoder.reset(batch=1)
-    logits = decoder.feed(primer_ids)        # (batch, vocab) after the last primer token
-    logits = decoder.step([token])           # (batch, vocab); one new position, not a re-run
+"""The ``transformer`` decoder generation uses: NumPy with a per-layer key/value cache.
 
 The weights of the trained Keras layers (``embedding``, ``positions``, ``block_{i}_ln1`` /
 ``_attention`` / ``_ln2`` / ``_ff1`` / ``_ff2``, ``final_ln``, ``logits``; see
-:func:`.models._build_transformer`) are read once. Each block keeps the keys and values of every
+:func:`..models._build_transformer`) are read once. Each block keeps the keys and values of every
 position seen so far, so a new token costs its own projections plus one attention row over the
 cache; ``feed`` encodes a whole primer in one batched pass. Dropout is inactive at inference, and
 the Dense ``gelu`` is the exact (erf) one Keras uses.
@@ -19,49 +14,23 @@ positions. So when the cache is full and another token arrives, the decoder **re
 ``seq_len // 2`` tokens once**, at positions ``0 .. seq_len//2 - 1`` (as a training window starts),
 then carries on one step per token until the cache is full again. The logits at every step are
 therefore exactly the full model's last-position logits on the tokens since the most recent
-re-encode (:meth:`TransformerStepDecoder.window_start` tells where that is); the context the model
+re-encode (:attr:`NumpyTransformerDecoder.window_start` tells where that is); the context the model
 sees is between ``seq_len // 2`` and ``seq_len`` tokens, and the re-encode costs ``seq_len // 2``
 positions every ``seq_len - seq_len // 2`` tokens (amortised ~1 extra position per token).
-(The training package's window decoder instead re-runs the last ``seq_len`` tokens at every step.)
+(:class:`.keras_window.KerasWindowDecoder` instead re-runs the model on the last ``seq_len`` tokens
+at every step.)
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..errors import GenerationError
-from .decoding import _matmul
-
-_SQRT_HALF = np.float32(1.0 / math.sqrt(2.0))
-# Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution of gelu's output here)
-_ERF_P = 0.3275911
-_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + _ERF_P * a)
-    a1, a2, a3, a4, a5 = _ERF_A
-    poly = ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    """Exact GELU, ``0.5 x (1 + erf(x / sqrt 2))`` (Keras's ``"gelu"``: approximate=False)."""
-    return (0.5 * x * (1.0 + _erf(x * _SQRT_HALF))).astype(np.float32)
-
-
-def _normalise(x: np.ndarray, epsilon: float) -> np.ndarray:
-    """LayerNormalization without its gamma/beta (those are folded into the next matmul)."""
-    inv = np.float32(1.0 / x.shape[-1])
-    centred = x - np.add.reduce(x, axis=-1, keepdims=True) * inv
-    variance = np.add.reduce(centred * centred, axis=-1, keepdims=True) * inv
-    return centred / np.sqrt(variance + np.float32(epsilon))
+from ...errors import GenerationError
+from .ops import gelu, matmul, normalise, prefix_ids, softmax, step_ids
 
 
 def _fold(norm: tuple[np.ndarray, np.ndarray, float], kernel: np.ndarray, bias: np.ndarray
@@ -114,10 +83,8 @@ def _attention(layer: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return qkv_kernel, qkv_bias, out_kernel, out_bias, heads, key_dim
 
 
-class TransformerStepDecoder:
+class NumpyTransformerDecoder:
     """The transformer one token at a time with a key/value cache (see the module docstring)."""
-
-    incremental = True
 
     def __init__(self, model: Any) -> None:
         try:
@@ -164,27 +131,15 @@ class TransformerStepDecoder:
         self.window_start = 0                                    # index (in ``seen``) of position 0
 
     # -- public steps --------------------------------------------------------------------------
-    def step(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        """One new token per row (shape (batch,), or one id for every row); returns (batch, vocab)."""
-        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        if ids.shape[0] == 1 and self.batch > 1:
-            ids = np.repeat(ids, self.batch)
-        if ids.shape[0] != self.batch:
-            raise GenerationError(f"got {ids.shape[0]} token ids for a batch of {self.batch}")
-        return self._consume(ids[:, None])
+    def step(self, ids: Any) -> np.ndarray:
+        """One new position per row (see the package's batch rule); returns (batch, vocab)."""
+        return self._consume(step_ids(ids, self.batch)[:, None])
 
-    def feed(self, prefix: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Consume a prefix (shape (T,) for every row, or (batch, T)); returns the logits after it.
+    def feed(self, prefix: Any) -> np.ndarray:
+        """Consume a primer (see the package's batch rule); returns the logits after it.
 
         Encodes in batched chunks; the result (and the cache) equal stepping token by token."""
-        prefix = np.asarray(prefix, dtype=np.int64)
-        if prefix.ndim == 1:
-            prefix = np.broadcast_to(prefix[None, :], (self.batch, prefix.shape[0]))
-        if prefix.ndim != 2 or prefix.shape[0] != self.batch:
-            raise GenerationError(f"a prefix for a batch of {self.batch} must have shape (T,) or ({self.batch}, T)")
-        if prefix.shape[1] == 0:
-            raise GenerationError("cannot start decoding from an empty prefix")
-        return self._consume(prefix)
+        return self._consume(prefix_ids(prefix, self.batch))
 
     # -- internals -----------------------------------------------------------------------------
     def _consume(self, ids: np.ndarray) -> np.ndarray:
@@ -219,8 +174,8 @@ class TransformerStepDecoder:
             allowed = np.arange(end)[None, :] <= np.arange(start, end)[:, None]
             bias = np.where(allowed, np.float32(0.0), np.float32(-1e9)).astype(np.float32)
         for n, block in enumerate(self.blocks):
-            h = _normalise(x, block.ln1_epsilon)
-            qkv = _matmul(h, block.qkv_kernel) + block.qkv_bias       # (batch*T, 3*width)
+            h = normalise(x, block.ln1_epsilon)
+            qkv = matmul(h, block.qkv_kernel) + block.qkv_bias       # (batch*T, 3*width)
             qkv = qkv.reshape(batch, count, 3, heads, key_dim).transpose(2, 0, 3, 1, 4)
             query, key, value = qkv[0], qkv[1], qkv[2]                 # (batch, heads, T, key_dim)
             self.keys[n][:, :, start:end] = key
@@ -228,16 +183,15 @@ class TransformerStepDecoder:
             scores = np.matmul(query, self.keys[n][:, :, :end].transpose(0, 1, 3, 2))  # (b, h, T, end)
             if count > 1:
                 scores = scores + bias
-            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-            scores /= scores.sum(axis=-1, keepdims=True)
+            scores = softmax(scores)
             attended = np.matmul(scores, self.values[n][:, :, :end])  # (batch, heads, T, key_dim)
             attended = attended.transpose(0, 2, 1, 3).reshape(batch * count, width)
-            x = x + _matmul(attended, block.out_kernel) + block.out_bias
-            h = _normalise(x, block.ln2_epsilon)
-            h = _gelu(_matmul(h, block.ff1[0]) + block.ff1[1])
-            x = x + _matmul(h, block.ff2[0]) + block.ff2[1]
+            x = x + matmul(attended, block.out_kernel) + block.out_bias
+            h = normalise(x, block.ln2_epsilon)
+            h = gelu(matmul(h, block.ff1[0]) + block.ff1[1])
+            x = x + matmul(h, block.ff2[0]) + block.ff2[1]
         self.tokens[:, start:end] = ids
         self.length = end
         self.seen += count
         last = x.reshape(batch, count, -1)[:, -1]
-        return _matmul(_normalise(last, self.final_epsilon), self.out_kernel) + self.out_bias
+        return matmul(normalise(last, self.final_epsilon), self.out_kernel) + self.out_bias

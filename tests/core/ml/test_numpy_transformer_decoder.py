@@ -28,9 +28,9 @@ def model():
 
 @pytest.fixture
 def decoder(model):
-    from jukebox_gui.core.ml.transformer_decoding import TransformerStepDecoder
+    from jukebox_gui.core.ml.decoders.numpy_transformer import NumpyTransformerDecoder
 
-    return TransformerStepDecoder(model)
+    return NumpyTransformerDecoder(model)
 
 
 def full(model, ids) -> np.ndarray:
@@ -97,7 +97,7 @@ def test_past_seq_len_reencodes_the_last_half(model, decoder):
 
 def test_bad_input_is_a_generation_error(decoder, model):
     from jukebox_gui.core.errors import GenerationError
-    from jukebox_gui.core.ml.transformer_decoding import TransformerStepDecoder
+    from jukebox_gui.core.ml.decoders.numpy_transformer import NumpyTransformerDecoder
 
     decoder.reset(2)
     with pytest.raises(GenerationError):
@@ -110,16 +110,16 @@ def test_bad_input_is_a_generation_error(decoder, model):
 
     lstm_like = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(VOCAB, 4)])
     with pytest.raises(GenerationError):
-        TransformerStepDecoder(lstm_like)
+        NumpyTransformerDecoder(lstm_like)
 
 
-def test_make_step_decoder_picks_it_for_transformer_bundles(model):
+def test_make_decoder_picks_it_for_transformer_bundles(model):
     from types import SimpleNamespace
 
     from jukebox_gui.core.ml.config import ModelConfig
-    from jukebox_gui.core.ml.decoding import make_step_decoder
-    from jukebox_gui.core.ml.transformer_decoding import TransformerStepDecoder
+    from jukebox_gui.core.ml.decoders import make_decoder
+    from jukebox_gui.core.ml.decoders.numpy_transformer import NumpyTransformerDecoder
 
     config = SimpleNamespace(model=ModelConfig(arch="transformer", units=16, heads=2, seq_len=SEQ_LEN))
     bundle = SimpleNamespace(model=model, config=config)
-    assert isinstance(make_step_decoder(bundle), TransformerStepDecoder)
+    assert isinstance(make_decoder(bundle), NumpyTransformerDecoder)
