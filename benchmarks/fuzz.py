@@ -5,7 +5,7 @@
 Seeds are real MIDI files (the demo:irish corpus and music21's testPrimitive files). Every case
 applies one to three mutations: bit flips, byte inserts and deletes, truncation, corrupted chunk
 lengths (MThd/MTrk), huge delta times, bogus ticks-per-beat (0, 1, 0x7FFF, SMPTE), a bogus format
-or track count, or a splice of two files. The cases run through ``scan_worker.run_pool`` with the
+or track count, or a splice of two files. The cases run through ``parser_pool.run_pool`` with the
 real ``inspect_file`` in worker processes, exactly as ``scan`` does, so a native crash costs a
 worker, not this process. Reported: cases run, ok / skipped, unhandled exceptions (an exception
 escaping ``inspect_file``: must be 0), hangs over 2 s per file (must be 0; a timed-out file is
@@ -117,7 +117,7 @@ def mutate(data: bytes, rng: random.Random, seeds: list[bytes]) -> tuple[bytes, 
 
 def fuzz_job(path: str, limits: Any) -> dict[str, Any]:
     """The scan's per-file job, timed; an exception escaping it is recorded, not raised."""
-    from jukebox_gui.core.data.scan_worker import inspect_file
+    from jukebox_gui.core.data.file_facts import inspect_file
 
     started = time.perf_counter()
     cpu = time.process_time()
@@ -134,7 +134,7 @@ def fuzz_job(path: str, limits: Any) -> dict[str, Any]:
 
 _RETIME = """
 import json, sys, time
-from jukebox_gui.core.data.scan_worker import Limits, inspect_file
+from jukebox_gui.core.data.file_facts import Limits, inspect_file
 t, c = time.perf_counter(), time.process_time()
 r = inspect_file(sys.argv[1], Limits(timeout_s=60))
 print(json.dumps({"status": r["status"], "wall_s": time.perf_counter() - t, "cpu_s": time.process_time() - c}))
@@ -165,7 +165,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> dict:
-    from jukebox_gui.core.data.scan_worker import Limits, run_pool
+    from jukebox_gui.core.data.file_facts import Limits
+    from jukebox_gui.core.data.parser_pool import run_pool
 
     args = parse_args(argv)
     rng = random.Random(args.seed)

@@ -153,7 +153,8 @@ def test_parser_warm_up_starts_the_parsers_at_job_priority(tmp_path):
     script = """
 import json, os, sys, time
 from jukebox_gui.app.workers import warm_up_parsers
-from jukebox_gui.core.data.scan_worker import Limits, run_pool
+from jukebox_gui.core.data.file_facts import Limits
+from jukebox_gui.core.data.parser_pool import run_pool
 import tests.app.test_workers as here
 
 started = time.perf_counter()

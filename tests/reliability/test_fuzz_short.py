@@ -20,12 +20,12 @@ def test_short_fuzz_run_has_no_unhandled_exceptions_or_hangs():
 
 def test_fuzz_job_reports_an_escaping_exception_instead_of_raising(tmp_path, monkeypatch):
     """The harness can fail: an exception out of inspect_file is counted, not swallowed."""
-    from jukebox_gui.core.data import scan_worker
+    from jukebox_gui.core.data import file_facts
 
     def broken(path, limits):
         raise KeyError("boom")
 
-    monkeypatch.setattr(scan_worker, "inspect_file", broken)
+    monkeypatch.setattr(file_facts, "inspect_file", broken)
     result = fuzz.fuzz_job(str(tmp_path / "x.mid"), None)
     assert result["status"] == "exception" and "KeyError" in result["reason"]
 

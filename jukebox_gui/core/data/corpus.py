@@ -25,7 +25,7 @@ from ..music.score import Score
 from ..progress import CancelToken, Progress, ProgressSink
 from .cache import ScanCache, TokenCache
 from .scan import CorpusReport, FileRecord, _limits_key
-from .scan_worker import Limits
+from .file_facts import Limits
 from .tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)

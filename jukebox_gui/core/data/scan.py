@@ -22,7 +22,8 @@ from typing import Any
 from ..errors import CorpusError
 from ..progress import CancelToken, Progress, ProgressSink
 from .cache import ScanCache
-from .scan_worker import Limits, os_reason, run_pool, warm_up
+from .file_facts import Limits, os_reason
+from .parser_pool import run_pool, warm_up
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
 _RECORD_KEYS = ("status", "reason", "tracks", "instruments", "notes", "duration_s", "tempo", "tempo_min",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jukebox_gui.core.data.scan import CorpusReport, scan
-from jukebox_gui.core.data.scan_worker import Limits, inspect_file, os_reason
+from jukebox_gui.core.data.file_facts import Limits, inspect_file, os_reason
 from jukebox_gui.core.errors import Cancelled, CorpusError
 from jukebox_gui.core.progress import CancelToken
 
@@ -154,7 +154,7 @@ def test_size_cap_before_work(tmp_path):
 
 
 def _crashy_job(path: str, limits):  # runs in a worker process
-    from jukebox_gui.core.data.scan_worker import inspect_file as real
+    from jukebox_gui.core.data.file_facts import inspect_file as real
 
     if "crash" in os.path.basename(path):
         os.abort()
@@ -164,7 +164,7 @@ def _crashy_job(path: str, limits):  # runs in a worker process
 
 
 def test_pool_survives_crashing_and_hanging_workers(tmp_path, real_midi_files):
-    from jukebox_gui.core.data.scan_worker import run_pool
+    from jukebox_gui.core.data.parser_pool import run_pool
 
     names = ["a.mid", "crash1.mid", "b.mid", "hang.mid", "c.mid", "crash2.mid", "d.mid"]
     paths = []

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jukebox_gui.core.data.scan import scan
-from jukebox_gui.core.data.scan_worker import Limits
+from jukebox_gui.core.data.file_facts import Limits
 
 _mutation = st.tuples(st.sampled_from(["flip", "insert", "delete", "truncate", "dup"]),
                       st.integers(0, 10_000), st.binary(min_size=1, max_size=8))
