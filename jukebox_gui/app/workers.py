@@ -445,7 +445,7 @@ def warm_up_parsers() -> threading.Thread:
     def target() -> None:
         background_priority()  # the server and every parser process forked from it inherit it
         try:
-            from ..core.data.scan_worker import warm_up
+            from ..core.data.parser_pool import warm_up
 
             warm_up()
         except Exception:  # optional, as above
