@@ -10,8 +10,11 @@ States are the kinds of the last token; each has a precomputed boolean row over 
 (:attr:`Grammar.allowed`). EOS may only follow a complete note (a ``Duration``), so a stream
 never ends before its first note. :class:`RemiState` adds what a fixed table cannot know:
 positions only move forward and stay inside the bar, one time signature and one tempo per take,
-optional program restrictions — and it keeps the musical clock (bars, beats, seconds, notes) that
-generation uses to stop at a length and to guard against silence and repetition.
+optional restrictions to the time signatures, tempos and programs a corpus uses (its palette,
+see :mod:`.palette`), at most 15 melodic programs plus drums (what 16 MIDI channels can play),
+optional density caps (notes per onset, notes per bar) — and it keeps the musical clock (bars,
+beats, seconds, notes) that generation uses to stop at a length and to guard against silence and
+repetition.
 
 Positions and durations count in the time signature's beat unit (an eighth in 6/8) at
 ``positions_per_beat`` steps per beat; in quarter-note beats a position ``p`` is
@@ -30,6 +33,7 @@ START, BAR, TIMESIG, POSITION, TEMPO, PROGRAM, PROGRAM_DRUM, PITCH, VELOCITY, DU
 STATE_NAMES = ("start", "bar", "timesig", "position", "tempo", "program", "program-drum", "pitch",
                "velocity", "duration", "end")
 DEFAULT_TEMPO = 120.0
+MAX_MELODIC_PROGRAMS = 15  # 16 MIDI channels; channel 10 (index 9) belongs to the drums
 
 
 def _number(text: str, default: float = 0.0) -> float:
@@ -184,6 +188,11 @@ class RemiState:
     single_tempo: bool = True  # at most one Tempo token
     allow_tempo: bool = True
     programs: frozenset[int] | None = None  # allowed Program values (None = any)
+    timesigs: frozenset[int] | None = None  # allowed TimeSig token ids (None = any)
+    tempos: frozenset[int] | None = None  # allowed Tempo token ids (None = any)
+    max_programs: int | None = MAX_MELODIC_PROGRAMS  # distinct melodic programs per take
+    max_onset_notes: int | None = None  # notes starting at one position
+    max_bar_notes: int | None = None  # notes starting in one bar
     state: int = START
     bar: int = -1  # index of the current bar
     bar_start: float = 0.0  # beats
@@ -193,7 +202,23 @@ class RemiState:
     tempo: float | None = None
     notes: list[NoteEvent] = field(default_factory=list)
     sound_end: float = 0.0  # latest note end so far (beats)
+    onset_notes: int = 0  # notes at the current position
+    bar_notes: int = 0  # notes in the current bar
+    melodic_programs: frozenset[int] = frozenset()  # melodic programs used so far
     _pending: dict = field(default_factory=dict)
+    _static: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        g = self.grammar
+        static = np.ones(g.size, dtype=bool)  # what the restrictions given at creation allow
+        if self.programs is not None:
+            static &= ~(g.is_program & ~np.isin(g.program_value, sorted(self.programs)))
+        for ids, kind in ((self.timesigs, g.is_timesig), (self.tempos, g.is_tempo)):
+            if ids is not None:
+                keep = np.zeros(g.size, dtype=bool)
+                keep[[i for i in ids if 0 <= i < g.size]] = True
+                static &= ~kind | keep
+        self._static = static
 
     # ---- clock ---------------------------------------------------------------------------
     @property
@@ -239,10 +264,12 @@ class RemiState:
                 self.bar_start += self.bar_beats
             self.bar += 1
             self.position = -1
+            self.onset_notes = self.bar_notes = 0
         elif kind == TIMESIG:
             self.meter = g.timesig_value.get(token, self.meter)
         elif kind == POSITION:
             self.position = int(g.position_value[token])
+            self.onset_notes = 0
         elif kind == TEMPO:
             self.tempo = float(g.tempo_value[token])
         elif kind in (PROGRAM, PROGRAM_DRUM):
@@ -257,6 +284,11 @@ class RemiState:
             self.notes.append(NoteEvent(start, duration, self._pending["pitch"],
                                         self._pending.get("program", 0), self.bar))
             self.sound_end = max(self.sound_end, start + duration)
+            self.onset_notes += 1
+            self.bar_notes += 1
+            program = self._pending.get("program", 0)
+            if program >= 0 and program not in self.melodic_programs:
+                self.melodic_programs = self.melodic_programs | {program}
             self._pending = {}
         self.state = kind
 
@@ -275,14 +307,24 @@ class RemiState:
         # positions move forward and stay inside the bar
         bad = (g.position_value <= self.position) | (g.position_value >= self.bar_positions)
         mask &= ~(g.is_position & bad)
-        if self.fixed_meter and self.meter is not None:
+        if self.fixed_meter and self.meter is not None:  # the take's metre wins over the palette
             for token, sig in g.timesig_value.items():
                 if sig != self.meter:
                     mask[token] = False
+            mask &= self._static | g.is_timesig
+        else:
+            mask &= self._static
         if not self.allow_tempo or (self.single_tempo and self.tempo is not None):
             mask &= ~g.is_tempo
-        if self.programs is not None:
-            mask &= ~(g.is_program & ~np.isin(g.program_value, list(self.programs)))
+        if self.max_programs is not None and len(self.melodic_programs) >= self.max_programs:
+            mask &= ~(g.is_program & (g.program_value >= 0)
+                      & ~np.isin(g.program_value, sorted(self.melodic_programs)))
+        if self.state in (POSITION, TEMPO, DURATION):
+            note_start = g.is_program if g.is_program.any() else (g.is_pitch | g.is_drum_pitch)
+            if self.max_bar_notes is not None and self.bar_notes >= self.max_bar_notes:
+                mask &= ~(note_start | g.is_position)  # the bar is full: on to the next one
+            elif self.max_onset_notes is not None and self.onset_notes >= self.max_onset_notes:
+                mask &= ~note_start
         if not mask.any():  # never a dead end: a new bar is always possible
             mask = g.allowed[self.state] & (g.is_bar | g.is_timesig | g.is_eos)
             if not mask.any():

@@ -144,3 +144,22 @@ def pick_instruments(palette: dict[str, Any] | None, rng: np.random.Generator,
         sets = [s for s, n in zip(sets, overlap) if n == best]
     chosen = sets[int(rng.integers(len(sets)))]
     return playable_set([*must, *chosen])
+
+
+def take_limits(grammar: Any, palette: dict[str, Any] | None) -> dict[str, Any]:
+    """``RemiState`` keyword arguments for the palette's time signatures, tempos and density caps
+    (empty without a palette; a restriction whose tokens this vocabulary lacks is dropped)."""
+    palette = valid_palette(palette)
+    if palette is None:
+        return {}
+    ids = {name: i for i, name in enumerate(grammar.names)}
+    limits: dict[str, Any] = {}
+    for key, kind, arg in (("time_signatures", "TimeSig", "timesigs"), ("tempos", "Tempo", "tempos")):
+        found = frozenset(ids[f"{kind}_{v}"] for v in palette.get(key) or [] if f"{kind}_{v}" in ids)
+        if found:
+            limits[arg] = found
+    for key, arg in (("max_notes_per_onset", "max_onset_notes"), ("max_notes_per_bar", "max_bar_notes")):
+        value = palette.get(key)
+        if isinstance(value, int) and value > 0:
+            limits[arg] = value
+    return limits

@@ -7,7 +7,10 @@ or files that ``scan`` already accepted, are safe to read here.
 
 Writing goes through ``core.fileio`` (atomic). The written file holds tempo, time and key
 signatures, one track per Score track with its name and program change, drums on channel 10
-(index 9); symusic and mido both read it back.
+(index 9); symusic and mido both read it back. A MIDI file has 15 channels for melodic parts, so
+a Score with more melodic tracks is first made playable (:func:`fit_channels`): tracks with the
+same program share a channel, and beyond 15 programs the rarest are played by the nearest kept
+instrument (same General MIDI family first) — never two programs on one channel.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..errors import CorpusError
 from .score import KeySignature, Note, Score, TempoChange, TimeSignature, Track
 
 WRITE_TPQ = 480  # ticks per quarter note for files we write
+MELODIC_CHANNELS = 15  # 16 MIDI channels, channel 10 (index 9) is the drums'
 _MIN_BPM, _MAX_BPM = 1.0, 2000.0
 
 
@@ -124,9 +128,52 @@ def score_to_symusic(score: Score, tpq: int = WRITE_TPQ) -> Any:
     return sm
 
 
+def fit_channels(score: Score) -> Score:
+    """``score`` itself when its melodic tracks get one channel each, else a copy where they do.
+
+    symusic gives track ``i`` the ``i % 15``-th melodic channel (a drum track uses up an index
+    too), so drum tracks go last when a melodic track would wrap around; with more than 15
+    melodic tracks, tracks of one program are merged and the programs beyond 15 (fewest notes
+    first) move to the kept program of the same GM family with the most notes, else to the kept
+    program with the most notes."""
+    melodic = [t for t in score.tracks if not t.is_drum]
+    if len(melodic) <= MELODIC_CHANNELS:
+        if all(t.is_drum for t in score.tracks[MELODIC_CHANNELS:]):
+            return score
+        return _with_tracks(score, melodic + [t for t in score.tracks if t.is_drum])
+    notes: dict[int, int] = {}
+    for track in melodic:
+        notes[track.program] = notes.get(track.program, 0) + len(track.notes)
+    ranked = sorted(notes, key=lambda p: (-notes[p], p))
+    kept = ranked[:MELODIC_CHANNELS]
+    home = {p: p for p in kept}
+    for program in ranked[MELODIC_CHANNELS:]:
+        family = [k for k in kept if k // 8 == program // 8]
+        home[program] = family[0] if family else kept[0]
+    merged: dict[int, Track] = {}
+    out: list[Track] = []
+    for track in melodic:
+        program = home[track.program]
+        if program not in merged:
+            merged[program] = Track(program=program, name=track.name if program == track.program else "")
+            out.append(merged[program])
+        target = merged[program]
+        if program == track.program and not target.name:
+            target.name = track.name
+        target.notes.extend(track.notes)
+    for track in merged.values():
+        track.notes.sort(key=lambda n: (n.start, n.pitch))
+    return _with_tracks(score, out + [t for t in score.tracks if t.is_drum])
+
+
+def _with_tracks(score: Score, tracks: list[Track]) -> Score:
+    return Score(tracks=tracks, tempos=list(score.tempos), time_signatures=list(score.time_signatures),
+                 key_signatures=list(score.key_signatures), title=score.title)
+
+
 def midi_bytes(score: Score, tpq: int = WRITE_TPQ) -> bytes:
-    """The Score as standard MIDI file bytes (type 1)."""
-    return bytes(score_to_symusic(score, tpq).dumps_midi())
+    """The Score as standard MIDI file bytes (type 1), made playable first (:func:`fit_channels`)."""
+    return bytes(score_to_symusic(fit_channels(score), tpq).dumps_midi())
 
 
 def write_midi(score: Score, path: str | os.PathLike, tpq: int = WRITE_TPQ) -> Path:

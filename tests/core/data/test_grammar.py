@@ -103,3 +103,46 @@ def test_dynamic_rules(tok, grammar):
     assert not state.mask()[v["Tempo_107.74"]]  # one tempo per take
     assert state.bar == 1 and state.bar_start == 3.0
     assert state.seconds == pytest.approx(3 * 60 / 107.74, rel=1e-3)
+
+
+def _sample_uniform(tok, state, rng, tokens=600):
+    """Uniform logits over the legal tokens: the most varied stream the mask allows."""
+    ids = [tok.bos_id]
+    state.feed(ids)
+    for _ in range(tokens):
+        mask = state.mask()
+        mask[tok.eos_id] = False
+        choice = int(rng.choice(np.flatnonzero(mask)))
+        ids.append(choice)
+        state.push(choice)
+    return ids
+
+
+def test_palette_restrictions_and_density_caps(tok, grammar):
+    from collections import Counter
+
+    v = tok.vocab()
+    state = RemiState(grammar, timesigs=frozenset({v["TimeSig_3/4"], v["TimeSig_6/8"]}),
+                      tempos=frozenset({v["Tempo_107.74"]}), programs=frozenset({-1, 40, 73}),
+                      max_onset_notes=2, max_bar_notes=5)
+    ids = _sample_uniform(tok, state, np.random.default_rng(1))
+    assert grammar.first_violation(ids) is None
+    score = tok.decode(ids)
+    assert score.note_count > 20
+    assert {(s.numerator, s.denominator) for s in score.time_signatures} <= {(3, 4), (6, 8)}
+    assert {tok.token_name(i) for i in ids if grammar.is_tempo[i]} == {"Tempo_107.74"}
+    assert {tok.token_name(i) for i in ids if grammar.is_timesig[i]} <= {"TimeSig_3/4", "TimeSig_6/8"}
+    assert {-1 if t.is_drum else t.program for t in score.tracks} <= {-1, 40, 73}
+    assert max(Counter(round(n.start, 4) for n in state.notes).values()) <= 2
+    assert max(Counter(n.bar for n in state.notes).values()) <= 5
+
+
+def test_at_most_15_melodic_programs_fit_the_midi_channels(tok, grammar):
+    def programs(max_programs):
+        state = RemiState(grammar, max_programs=max_programs)
+        score = tok.decode(_sample_uniform(tok, state, np.random.default_rng(2), 900))
+        return {t.program for t in score.tracks if not t.is_drum}
+
+    assert len(programs(None)) > 15  # uniform sampling would spread over many instruments
+    assert len(programs(15)) == 15
+    assert RemiState(grammar).max_programs == 15  # the default

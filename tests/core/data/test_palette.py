@@ -1,0 +1,80 @@
+"""The corpus palette, measured on real token streams of real Scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jukebox_gui.core.data.grammar import Grammar
+from jukebox_gui.core.data.palette import (corpus_palette, pick_instruments, playable_set, take_limits,
+                                           valid_palette)
+from jukebox_gui.core.data.tokenizer import Tokenizer
+from jukebox_gui.core.music.score import Note, Score, TempoChange, TimeSignature, Track
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return Tokenizer()
+
+
+def band_piece():
+    """3/4 at 100 BPM: strings (most notes), a bass, drums; a 3-note chord is the densest onset."""
+    strings = [Note(float(i), 1.0, 60 + i % 5) for i in range(12)] + [Note(0.0, 1.0, 64), Note(0.0, 1.0, 67)]
+    bass = [Note(3.0 * i, 3.0, 36) for i in range(4)]
+    drums = [Note(float(i), 0.5, 36) for i in range(6)]
+    return Score(tracks=[Track(program=32, notes=bass), Track(program=48, notes=strings),
+                         Track(is_drum=True, notes=drums)],
+                 tempos=[TempoChange(0.0, 100.0)], time_signatures=[TimeSignature(0.0, 3, 4)])
+
+
+def solo_piece():
+    """6/8, one flute; a bar of six eighths."""
+    return Score(tracks=[Track(program=73, notes=[Note(0.5 * i, 0.5, 72 + i % 3) for i in range(12)])],
+                 tempos=[TempoChange(0.0, 140.0)], time_signatures=[TimeSignature(0.0, 6, 8)])
+
+
+def test_palette_of_real_token_streams(tok):
+    palette = corpus_palette([tok.encode(band_piece()), tok.encode(solo_piece())], tok)
+    assert valid_palette(palette) is palette
+    assert palette["pieces"] == 2
+    assert set(palette["time_signatures"]) == {"3/4", "6/8"}
+    assert len(palette["tempos"]) == 2 and all(f"Tempo_{t}" in tok.vocab() for t in palette["tempos"])
+    assert palette["programs"] == [-1, 32, 48, 73]
+    assert palette["instrument_sets"] == [[48, -1, 32], [73]]  # most notes first
+    assert palette["instruments_per_piece"] == {"min": 1, "median": 2.0, "max": 3}
+    assert palette["max_notes_per_onset"] == 5  # strings chord (3) + bass + kick at beat 0
+    assert palette["max_notes_per_bar"] == 3 + 2 + 3 + 1  # bar 1: strings, chord notes, drums, bass
+    bpe_like = type("T", (), {"vocab_size": tok.vocab_size, "eos_id": tok.eos_id, "bos_id": tok.bos_id,
+                              "pad_id": tok.pad_id, "token_name": lambda self, i: "BPE_x" if i > 10 else
+                              tok.token_name(i)})()
+    assert corpus_palette([tok.encode(solo_piece())], bpe_like) is None
+
+
+def test_take_limits_name_the_palette_tokens(tok):
+    grammar = Grammar(tok)
+    palette = corpus_palette([tok.encode(band_piece()), tok.encode(solo_piece())], tok)
+    limits = take_limits(grammar, palette)
+    assert {tok.token_name(i) for i in limits["timesigs"]} == {"TimeSig_3/4", "TimeSig_6/8"}
+    assert {tok.token_name(i) for i in limits["tempos"]} == {f"Tempo_{t}" for t in palette["tempos"]}
+    assert limits["max_onset_notes"] == 5 and limits["max_bar_notes"] == 9
+    assert take_limits(grammar, None) == {} and take_limits(grammar, {"format": "other"}) == {}
+    foreign = {**palette, "time_signatures": ["13/16"], "tempos": []}
+    assert "timesigs" not in take_limits(grammar, foreign)  # tokens this vocabulary lacks: no restriction
+
+
+def test_instrument_sets_are_picked_reproducibly_and_fit_the_channels():
+    palette = {"format": "jukebox-palette", "version": 1,
+               "instrument_sets": [[48, -1, 32], [73], [0, 24, -1]]}
+    picks = [pick_instruments(palette, np.random.default_rng(seed)) for seed in range(30)]
+    assert picks == [pick_instruments(palette, np.random.default_rng(seed)) for seed in range(30)]
+    assert {tuple(p) for p in picks} == {(48, -1, 32), (73,), (0, 24, -1)}
+    # a primer's instruments belong to the take; the sets holding them are preferred
+    assert all(pick_instruments(palette, np.random.default_rng(s), [73]) == [73] for s in range(10))
+    assert {tuple(pick_instruments(palette, np.random.default_rng(s), [-1])) for s in range(30)} == {
+        (-1, 48, 32), (-1, 0, 24)}
+    assert pick_instruments(palette, np.random.default_rng(0), [5])[0] == 5
+    assert pick_instruments(None, np.random.default_rng(0)) is None
+    huge = playable_set([-1, *range(40), -1, 3])
+    assert huge == [-1, *range(15)]
+    assert valid_palette({"format": "jukebox-palette", "version": 99, "instrument_sets": [[0]]}) is None
+    assert valid_palette({"format": "jukebox-palette", "version": 1, "instrument_sets": [[]]}) is None
