@@ -58,6 +58,15 @@ def test_position_advances_while_playing(player, wav, qtbot):
     assert blocker.args == [PLAYING]
     qtbot.waitUntil(lambda: player.position() > 0.3, timeout=5000)
     assert any(p > 0.2 for p in positions), "positionChanged must follow playback"
+
+
+@pytest.mark.timing
+def test_position_is_polled_at_about_30_hz(player, wav, qtbot):
+    positions = []
+    player.positionChanged.connect(positions.append)
+    player.load_wav(wav)
+    player.play()
+    qtbot.waitUntil(lambda: player.position() > 0.3, timeout=5000)
     n_before = len(positions)
     # ~30 Hz polling: several updates within half a second even on a loaded machine
     qtbot.waitUntil(lambda: len(positions) > n_before + 3, timeout=500)

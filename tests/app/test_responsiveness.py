@@ -16,7 +16,7 @@ from jukebox_gui.app.workers import JobManager
 for module in ("jukebox_gui.core.data.scan", "jukebox_gui.core.data.corpus", "jukebox_gui.core.ml.training"):
     pytest.importorskip(module)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 MAX_GAP_MS = 100
 
 

@@ -72,9 +72,7 @@ def test_cancel_and_stop_all_within_timeout(qtbot, jobs):
     worker.pause()
     assert worker.paused
     with qtbot.waitSignal(worker.cancelled, timeout=5000):
-        t0 = time.monotonic()
-        assert jobs.stop_all(5.0)
-        assert time.monotonic() - t0 < 5.0
+        assert jobs.stop_all(5.0)  # False if a job had not stopped within 5 s
     assert not worker.is_running()
 
 
@@ -142,11 +140,10 @@ def test_jobs_run_below_the_gui_threads_priority(qtbot, jobs):
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_nice
 
 
-@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux-only")
-def test_parser_warm_up_starts_the_parsers_at_job_priority(tmp_path):
-    """The window starts the parser process server early; the parsers forked from it later (by any
-    thread) must still run below the GUI thread, and the warm-up must not block the caller."""
-    import os
+@pytest.fixture(scope="module")
+def parser_warm_up(tmp_path_factory):
+    """Warm the parsers up in a fresh interpreter, then run a pool: how long the warm-up call
+    blocked, and the nice level of each parser and of the caller."""
     import subprocess
     import sys
 
@@ -164,14 +161,26 @@ seen = []
 run_pool([sys.argv[1]] * 2, lambda i, r: seen.append(r["nice"]), workers=2, limits=Limits(), job=here._report_nice)
 print(json.dumps({"returned_s": returned_s, "nice": seen, "own": os.getpriority(os.PRIO_PROCESS, 0)}))
 """
-    midi = tmp_path / "a.mid"
+    midi = tmp_path_factory.mktemp("warm-up") / "a.mid"
     midi.write_bytes(b"MThd")
     out = subprocess.run([sys.executable, "-c", script, str(midi)], capture_output=True, text=True, timeout=60,
                          cwd=str(__import__("pathlib").Path(__file__).parents[2]))
     assert out.returncode == 0, out.stderr
-    result = __import__("json").loads(out.stdout.strip().splitlines()[-1])
-    assert result["returned_s"] < 0.1  # the server boots in the background
+    return __import__("json").loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux-only")
+def test_parser_warm_up_starts_the_parsers_at_job_priority(parser_warm_up):
+    """The window starts the parser process server early; the parsers forked from it later (by any
+    thread) must still run below the GUI thread."""
+    result = parser_warm_up
     assert len(result["nice"]) == 2 and all(n >= result["own"] + 5 for n in result["nice"])
+
+
+@pytest.mark.timing
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice is Linux-only")
+def test_parser_warm_up_does_not_block_the_caller(parser_warm_up):
+    assert parser_warm_up["returned_s"] < 0.1  # the server boots in the background
 
 
 def _report_nice(path, limits):

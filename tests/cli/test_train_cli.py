@@ -9,21 +9,29 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from jukebox_gui import cli
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_train_tiny_on_demo_irish(tmp_path):
-    out = tmp_path / "B"
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """``jukebox train demo:irish --preset tiny --epochs 2`` in a subprocess: (process, seconds, bundle)."""
+    out = tmp_path_factory.mktemp("train-cli") / "B"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "jukebox_gui.cli", "train", "demo:irish", "--preset", "tiny",
                            "--epochs", "2", "--seed", "3", "--out", str(out)],
                           capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
-    elapsed = time.monotonic() - start
+    return proc, time.monotonic() - start, out
+
+
+@pytest.mark.slow
+def test_train_tiny_on_demo_irish(tiny_run):
+    proc, _elapsed, out = tiny_run
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert elapsed < 120, f"tiny training took {elapsed:.0f} s"  # ~12 s when the machine is quiet
     assert "validation loss" in proc.stdout and "epoch 2/2" in proc.stderr
     training = json.loads((out / "training.json").read_text())
     assert training["history"]["val_loss"][1] < training["history"]["val_loss"][0]
@@ -41,6 +49,14 @@ def test_train_tiny_on_demo_irish(tmp_path):
     back = bundle.tokenizer.decode(bundle.tokenizer.encode(score))
     assert [(n.pitch, n.start, n.duration) for t in back.tracks for n in t.notes] == [(62, 0.0, 1.0), (66, 1.0, 0.5)]
     assert bundle.model(__import__("numpy").array([[bundle.tokenizer.bos_id]])).shape[-1] == bundle.vocab_size
+
+
+@pytest.mark.slow
+@pytest.mark.timing
+def test_tiny_training_takes_under_two_minutes(tiny_run):
+    proc, elapsed, _out = tiny_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert elapsed < 120, f"tiny training took {elapsed:.0f} s"  # ~12 s when the machine is quiet
 
 
 def test_models_list_and_delete(isolated_home, capsys):

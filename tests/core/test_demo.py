@@ -50,6 +50,7 @@ def test_manifest_describes_every_file(built):
     assert all(entry["title"] and entry["source"] for entry in manifest["files"])
 
 
+@pytest.mark.timing
 def test_cached_call_is_instant(built):
     name, folder = built
     started = time.perf_counter()

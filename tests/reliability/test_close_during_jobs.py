@@ -17,10 +17,9 @@ from jukebox_gui.app import workers
 from jukebox_gui.app.main_window import MainWindow
 
 CLOSE_LIMIT_S = 5.0
-EXIT_TIMES: dict[str, float] = {}
 
 
-def _close_while_running(qtbot, window, worker, ready, monkeypatch, timeout_ms=240_000) -> float:
+def _close_while_running(qtbot, window, worker, ready, monkeypatch, timeout_ms=240_000) -> None:
     events = []
     worker.progress.connect(events.extend)
     window.jobs.start(worker)
@@ -35,7 +34,6 @@ def _close_while_running(qtbot, window, worker, ready, monkeypatch, timeout_ms=2
     assert worker.thread is not None and worker.thread.wait(1000) and worker.thread.isFinished()
     assert window.jobs.active() == []
     assert elapsed < CLOSE_LIMIT_S, f"closing took {elapsed:.2f} s"
-    return elapsed
 
 
 @pytest.fixture
@@ -61,8 +59,7 @@ def test_close_during_scan(qtbot, window, tmp_path, monkeypatch):
     for i in range(4000):
         (folder / f"t{i:05d}.mid").write_bytes(_midi(i))
     worker = workers.scan_worker(str(folder))
-    EXIT_TIMES["scan"] = _close_while_running(
-        qtbot, window, worker, lambda ev: any(getattr(e, "done", 0) > 50 for e in ev), monkeypatch)
+    _close_while_running(qtbot, window, worker, lambda ev: any(getattr(e, "done", 0) > 50 for e in ev), monkeypatch)
 
 
 def test_close_during_training_keeps_the_last_checkpoint(qtbot, window, tmp_path, monkeypatch):
@@ -79,7 +76,7 @@ def test_close_during_training_keeps_the_last_checkpoint(qtbot, window, tmp_path
                                                        overrides=(("epochs", 50),)))
     window.train_page.worker = worker
     ready = lambda ev: checkpoints.last_state(out) is not None and any(isinstance(e, BatchEnd) for e in ev[-3:])
-    EXIT_TIMES["training"] = _close_while_running(qtbot, window, worker, ready, monkeypatch)
+    _close_while_running(qtbot, window, worker, ready, monkeypatch)
     state = checkpoints.last_state(out)
     assert state is not None and state["epoch"] >= 1
     from jukebox_gui.core.ml.config import train_config_from_dict
@@ -101,7 +98,7 @@ def test_close_during_generation(qtbot, window, tmp_path, monkeypatch):
     path = bundles.save_bundle(tmp_path / "untrained", model=build_model(config.model, tok.vocab_size),
                                config=config, tokenizer=tok, training={})
     worker = workers.generate_worker(str(path), {"bars": 1000, "seed": 1, "max_attempts": 3})
-    EXIT_TIMES["generation"] = _close_while_running(qtbot, window, worker, lambda ev: len(ev) >= 2, monkeypatch)
+    _close_while_running(qtbot, window, worker, lambda ev: len(ev) >= 2, monkeypatch)
 
 
 @pytest.mark.parametrize("moment", ["mid_render", "final_pass"])
@@ -114,9 +111,4 @@ def test_close_during_rendering(qtbot, window, monkeypatch, moment):
     notes = [Note(i * step, 0.5, 40 + i % 40, 90) for i in range(int(1500 / step))]
     score = Score(tracks=[Track(program=0, notes=notes)], tempos=[TempoChange(0.0, 60.0)])  # 25 min
     worker = workers.render_worker(score, None)
-    EXIT_TIMES[f"rendering ({moment})"] = _close_while_running(qtbot, window, worker, lambda ev: len(ev) >= 1,
-                                                               monkeypatch)
-
-
-def test_report_exit_times():
-    print("\nclose times:", {k: round(v, 3) for k, v in EXIT_TIMES.items()})
+    _close_while_running(qtbot, window, worker, lambda ev: len(ev) >= 1, monkeypatch)
