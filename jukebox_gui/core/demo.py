@@ -137,8 +137,10 @@ def write_demo(name: str, out_dir: str | os.PathLike, *, progress: ProgressSink 
 
 def resolve_source(source: str | os.PathLike, *, progress: ProgressSink | None = None,
                    cancel: CancelToken | None = None) -> Path:
-    """``demo:NAME`` -> the demo corpus folder; an existing folder -> its path; else CorpusError."""
-    text = str(source)
+    """The one corpus-source resolver (scan, training, the window and the CLI all come here):
+    ``demo:NAME`` -> the demo corpus folder (built on first use); an existing folder -> its path;
+    anything else -> CorpusError naming the demo corpora."""
+    text = os.fspath(source)
     if text.startswith(DEMO_PREFIX):
         return demo_corpus_dir(text[len(DEMO_PREFIX):], progress=progress, cancel=cancel)
     names = ", ".join(f"{DEMO_PREFIX}{n}" for n in sorted(DEMO_CORPORA))
@@ -147,8 +149,9 @@ def resolve_source(source: str | os.PathLike, *, progress: ProgressSink | None =
     path = Path(text).expanduser()
     if path.is_dir():
         return path
-    reason = "is not a folder" if path.exists() else "does not exist"
-    raise CorpusError(f"corpus {text!r} {reason}; give a folder of MIDI files or one of: {names}")
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # names need not be UTF-8
+    reason = "not a folder" if path.exists() else "no such folder"
+    raise CorpusError(f"{reason}: {shown}; give a folder of MIDI files or one of: {names}")
 
 
 # ---- building -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..demo import resolve_source
 from ..errors import CorpusError
 from ..progress import CancelToken, Progress, ProgressSink
 from .cache import ScanCache
@@ -207,23 +208,6 @@ def _limits_key(limits: Limits) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:10]
 
 
-def resolve(source: str | os.PathLike) -> Path:
-    """A folder, or ``demo:NAME`` through ``core.demo.resolve_source`` when it exists."""
-    text = os.fspath(source)
-    if isinstance(text, str) and text.startswith("demo:"):
-        try:
-            from ..demo import resolve_source
-        except ImportError as exc:
-            raise CorpusError(f"demo corpora are not available in this build ({text})") from exc
-        return Path(resolve_source(text))
-    folder = Path(text)
-    if not folder.exists():
-        raise CorpusError(f"no such folder: {display_path(str(folder))}")
-    if not folder.is_dir():
-        raise CorpusError(f"not a folder: {display_path(str(folder))}")
-    return folder
-
-
 # ---- the scan ----------------------------------------------------------------------------------
 def scan(
     source: str | os.PathLike,
@@ -234,11 +218,12 @@ def scan(
     use_cache: bool = True,
     limits: Limits | None = None,
 ) -> CorpusReport:
-    """Scan ``source`` (a folder or ``demo:NAME``). Raises CorpusError only for the folder itself,
-    Cancelled when ``cancel`` is set; every file problem becomes a record with a reason."""
+    """Scan ``source`` (a folder or ``demo:NAME``, through ``core.demo.resolve_source``). Raises
+    CorpusError only for the folder itself, Cancelled when ``cancel`` is set; every file problem
+    becomes a record with a reason."""
     started = time.perf_counter()
     limits = limits or Limits()
-    folder = resolve(source).resolve()
+    folder = resolve_source(source, cancel=cancel).resolve()
     emit = progress or (lambda _e: None)
     emit(Progress("scan", 0, 0, "listing files"))
     cache = ScanCache(_limits_key(limits))
