@@ -14,7 +14,7 @@ import sys
 from .. import __version__
 from ..core.errors import JukeboxError
 
-# (module, summary) — modules are imported only to register their parser (cheap imports only)
+# subcommand modules, imported only to register their parsers (cheap imports only)
 COMMANDS = ["corpus", "scan", "train", "generate", "render", "export", "models"]
 
 log = logging.getLogger("jukebox.cli")
@@ -27,22 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jukebox {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to the terminal")
+    parser.set_defaults(func=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{__name__}.{name}":
-                continue  # subcommand not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+    if args.func is None:
         parser.print_help()
         return 0
     from ..core.logs import setup_logging

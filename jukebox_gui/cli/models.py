@@ -1,4 +1,4 @@
-"""`jukebox models list|delete`: the models in the user's models folder."""
+"""`jukebox models list|delete|builtin`: the models in the user's models folder, and the built-in ones."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     delete = sub.add_parser("delete", help="delete a trained model")
     delete.add_argument("name", metavar="NAME", help="model name (see `jukebox models list`)")
     delete.set_defaults(func=_delete)
+    builtin = sub.add_parser("builtin", help="list the built-in models, or retrain them (`make demo-models`)",
+                             description="The built-in models (builtin:NAME) are trained by `jukebox train` from "
+                                         "the demo corpora; --retrain trains them again (several minutes each) "
+                                         "and records how in each bundle's provenance.json.")
+    builtin.add_argument("--retrain", action="store_true", help="train them again")
+    builtin.add_argument("names", nargs="*", metavar="NAME", help="which ones (default: all)")
+    builtin.set_defaults(func=_builtin)
     parser.set_defaults(func=_list)
 
 
@@ -31,6 +38,25 @@ def _list(args: argparse.Namespace) -> int:
         status = "" if info.ok else f"  [{info.problem}]"
         print(f"{info.name.ljust(width)}  {info.arch:<12} {info.preset:<7} {info.size_bytes / 1e6:6.1f} MB  "
               f"{info.created}{status}")
+    return 0
+
+
+def _builtin(args: argparse.Namespace) -> int:
+    import json
+
+    from ..core.errors import BundleError
+    from ..core.ml.builtin_models import BUILTIN_MODELS, available_builtins, retrain
+
+    unknown = sorted(set(args.names) - set(BUILTIN_MODELS))
+    if unknown:
+        raise BundleError(f"unknown built-in model {', '.join(unknown)} (built-in models: {', '.join(sorted(BUILTIN_MODELS))})")
+    if not args.retrain:
+        for name, folder in sorted(available_builtins().items()):
+            if not args.names or name in args.names:
+                print(f"builtin:{name}\t{folder}")
+        return 0
+    for name in args.names or sorted(BUILTIN_MODELS):
+        print(json.dumps(retrain(name)), flush=True)
     return 0
 
 

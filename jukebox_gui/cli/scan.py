@@ -26,9 +26,11 @@ def _fmt_duration(seconds: float) -> str:
 
 
 def summary_lines(report) -> list[str]:
+    from ..core.music.gm_names import program_name
+
     s = report.stats
     instruments = ", ".join(
-        f"{'drums' if program == -1 else f'program {program}'} ×{count}"
+        f"{program_name(program)} ×{count}"
         for program, count in sorted(s.instruments.items(), key=lambda kv: -kv[1])[:8]
     ) or "-"
     rows = [

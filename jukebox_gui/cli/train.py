@@ -7,8 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-ARCHS = ("lstm", "transformer", "seed-bilstm")
-PRESETS = ("tiny", "laptop", "large")
+from ..core.ml.config import ARCHITECTURES, PRESETS  # light: no TensorFlow
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("corpus", metavar="CORPUS", help="a folder of MIDI files, or demo:NAME (see `jukebox corpus list`)")
     parser.add_argument("--out", required=True, metavar="BUNDLE",
                         help="the bundle folder to write; a bare name (no '/') goes to the user's models folder")
-    parser.add_argument("--arch", choices=ARCHS, default="lstm", help="architecture (default: lstm)")
+    parser.add_argument("--arch", choices=ARCHITECTURES, default="lstm", help="architecture (default: lstm)")
     parser.add_argument("--preset", choices=PRESETS, default="laptop", help="sizes and run length (default: laptop)")
     parser.add_argument("--epochs", type=int, metavar="N", help="number of epochs (overrides the preset)")
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (Python, NumPy, TensorFlow); also makes TensorFlow ops deterministic")
@@ -48,18 +47,14 @@ def out_path(text: str) -> Path:
 
 
 def build_config(args: argparse.Namespace):
-    import dataclasses
+    """The flags as the same TrainConfig builder the window's Train page uses (a flag left out keeps the preset's value)."""
+    from ..core.ml.settings import training_config
 
-    from ..core.config import replace
-    from ..core.ml.config import preset
-
-    config = preset(args.preset, args.arch)
-    model = replace(config.model, seq_len=args.seq_len)
-    return dataclasses.replace(replace(
-        config, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, learning_rate=args.lr,
-        patience=args.patience, time_budget_s=args.time_budget, max_windows_per_epoch=args.max_windows,
-        strategy=args.strategy, threads=args.threads, xla=args.xla,
-        deterministic=True if args.seed is not None else None), model=model)
+    return training_config(
+        args.preset, args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
+        learning_rate=args.lr, seq_len=args.seq_len, patience=args.patience, time_budget_s=args.time_budget,
+        max_windows_per_epoch=args.max_windows, strategy=args.strategy, threads=args.threads, xla=args.xla,
+        deterministic=True if args.seed is not None else None)
 
 
 class _Display:

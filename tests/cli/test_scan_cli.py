@@ -44,3 +44,12 @@ def test_scan_subprocess_non_utf8_names(tmp_path, real_midi_files, isolated_home
                           capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "zip archive" in proc.stdout
+
+
+def test_scan_names_the_instruments(tmp_path, midi_bytes, isolated_home, capsys):
+    (tmp_path / "a.mid").write_bytes(midi_bytes(program=40))
+    (tmp_path / "b.mid").write_bytes(midi_bytes(((62, 0, 480),), program=40))  # not a duplicate of a.mid
+    (tmp_path / "c.mid").write_bytes(midi_bytes(program=0))
+    assert main(["scan", str(tmp_path), "--workers", "1"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("instruments"))
+    assert line.split(None, 1)[1] == "Violin ×2, Acoustic Grand Piano ×1"

@@ -76,3 +76,17 @@ def test_models_list_and_delete(isolated_home, capsys):
 def test_bad_options_are_one_line_errors(tmp_path, capsys):
     assert cli.main(["train", str(tmp_path / "nowhere"), "--out", str(tmp_path / "b"), "--epochs", "0"]) == 2
     assert "epochs must be a positive" in capsys.readouterr().err
+
+
+def test_flags_build_the_same_config_as_the_window():
+    from jukebox_gui.cli.train import build_config
+    from jukebox_gui.core.ml.config import preset
+    from jukebox_gui.core.ml.settings import training_config
+
+    args = cli.build_parser().parse_args(["train", "demo:irish", "--out", "x", "--preset", "tiny", "--epochs", "5",
+                                          "--seq-len", "24", "--lr", "0.02"])
+    config = build_config(args)
+    assert config == training_config("tiny", "lstm", epochs=5, seq_len=24, learning_rate=0.02)
+    assert config.batch_size == preset("tiny").batch_size and not config.deterministic
+    seeded = build_config(cli.build_parser().parse_args(["train", "c", "--out", "x", "--seed", "9"]))
+    assert seeded.seed == 9 and seeded.deterministic  # --seed also makes TensorFlow ops deterministic

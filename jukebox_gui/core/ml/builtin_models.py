@@ -1,16 +1,14 @@
 """Built-in model bundles, trained by the project's own `jukebox train` from the demo corpora.
 
 They live in ``resources/models/<name>/`` and are offered as ``builtin:<name>``. Retrain them
-reproducibly with ``make demo-models`` (``python -m jukebox_gui.core.ml.builtin_models --retrain``),
-which records the command, seed, versions and wall time in each bundle's ``provenance.json``.
+reproducibly with ``make demo-models`` (``jukebox models builtin --retrain``), which records the
+command, seed, versions and wall time in each bundle's ``provenance.json``.
 
 This module imports no TensorFlow: retraining runs ``jukebox train`` in a subprocess.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import shutil
@@ -97,22 +95,3 @@ def retrain(name: str, *, out_root: Path | None = None, extra_args: list[str] | 
     }
     atomic_write_json(out / "provenance.json", record)
     return record
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Retrain the built-in models from the demo corpora.")
-    parser.add_argument("--retrain", action="store_true", help="train them (several minutes each)")
-    parser.add_argument("names", nargs="*", default=sorted(BUILTIN_MODELS))
-    args = parser.parse_args(argv)
-    if not args.retrain:
-        for name, folder in sorted(available_builtins().items()):
-            print(f"builtin:{name}\t{folder}")
-        return 0
-    for name in args.names:
-        record = retrain(name)
-        print(json.dumps(record))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

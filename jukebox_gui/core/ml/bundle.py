@@ -234,6 +234,8 @@ def _check_tokenizer(tokenizer: Any, meta: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class BundleInfo:
+    """One model folder as a list shows it: what it is, whether it loads, how well it trained."""
+
     name: str
     path: Path
     arch: str
@@ -242,6 +244,39 @@ class BundleInfo:
     size_bytes: int
     ok: bool
     problem: str = ""
+    unfinished: bool = False           # a training run without a bundle yet (resume it)
+    reference: str = ""                # what load_bundle takes: the path, or builtin:NAME
+    builtin: bool = False
+    val_loss: float | None = None      # from training.json
+    val_perplexity: float | None = None
+    corpus_source: str | None = None   # the folder or demo:NAME it was trained on
+    corpus_pieces: int | None = None
+
+
+def bundle_info(path: str | os.PathLike, *, reference: str | None = None, builtin: bool = False) -> BundleInfo:
+    """What ``path`` holds, read from its small JSON files; a broken bundle is flagged, never raised."""
+    path = Path(path)
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    common = {"name": path.name, "path": path, "size_bytes": size, "reference": reference or str(path),
+              "builtin": builtin}
+    try:
+        meta = _read_json(path / "config.json", "config")
+    except BundleError as exc:
+        unfinished = (path / "checkpoints").exists()
+        return BundleInfo(arch="?", preset="?", created="", ok=False, unfinished=unfinished,
+                          problem="unfinished training (resume it)" if unfinished else str(exc), **common)
+    missing = [n for n in REQUIRED if not (path / n).is_file()]
+    problem = f"missing {', '.join(missing)}" if missing else ""
+    try:
+        training = json.loads((path / "training.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        training = {}
+    training = training if isinstance(training, dict) else {}
+    corpus = training.get("corpus") if isinstance(training.get("corpus"), dict) else {}
+    return BundleInfo(arch=str(meta.get("arch", "?")), preset=str(meta.get("preset", "?")),
+                      created=str(meta.get("created", "")), ok=not problem, problem=problem,
+                      val_loss=training.get("best_val_loss"), val_perplexity=training.get("val_perplexity"),
+                      corpus_source=corpus.get("source"), corpus_pieces=corpus.get("pieces"), **common)
 
 
 def list_bundles(folder: str | os.PathLike | None = None) -> list[BundleInfo]:
@@ -249,20 +284,16 @@ def list_bundles(folder: str | os.PathLike | None = None) -> list[BundleInfo]:
     from ..paths import models_dir
 
     root = Path(folder) if folder else models_dir()
-    found = []
-    for path in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-        try:
-            meta = _read_json(path / "config.json", "config")
-            missing = [n for n in REQUIRED if not (path / n).is_file()]
-            problem = f"missing {', '.join(missing)}" if missing else ""
-            found.append(BundleInfo(path.name, path, str(meta.get("arch", "?")), str(meta.get("preset", "?")),
-                                    str(meta.get("created", "")), size, not problem, problem))
-        except BundleError as exc:
-            unfinished = (path / "checkpoints").exists()
-            found.append(BundleInfo(path.name, path, "?", "?", "", size, False,
-                                    "unfinished training (resume it)" if unfinished else str(exc)))
-    return found
+    return [bundle_info(path) for path in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))]
+
+
+def list_models() -> list[BundleInfo]:
+    """Every model one can generate with: the built-in ones installed here, then the user's."""
+    from .builtin_models import available_builtins
+
+    builtins = [bundle_info(folder, reference=f"builtin:{name}", builtin=True)
+                for name, folder in sorted(available_builtins().items())]
+    return builtins + list_bundles()
 
 
 def delete_bundle(name: str, folder: str | os.PathLike | None = None) -> Path:

@@ -19,10 +19,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import TrainingError
 from ..fileio import atomic_write_json
+from .config import TrainConfig, train_config_from_dict
 
 WEIGHTS = "model.weights.h5"
 
@@ -105,6 +108,47 @@ def last_state(bundle_dir: str | os.PathLike) -> dict[str, Any] | None:
 def best_dir(bundle_dir: str | os.PathLike) -> Path | None:
     info = _read(folder(bundle_dir) / "best.json")
     return folder(bundle_dir) / info["dir"] if info else None
+
+
+def saved_config(bundle_dir: str | os.PathLike) -> TrainConfig | None:
+    """The TrainConfig the run's last checkpoint was made with (None without a checkpoint)."""
+    state = last_state(bundle_dir)
+    return train_config_from_dict(state["config"]) if state and state.get("config") else None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str          # epoch-0003
+    path: Path
+    last: bool         # what --resume continues from
+    best: bool         # the weights the bundle is written from
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        return tuple(m for m, on in (("last", self.last), ("best", self.best)) if on)
+
+
+def list_checkpoints(bundle_dir: str | os.PathLike) -> list[Checkpoint]:
+    """The epoch checkpoints of a run, newest first (a corrupt pointer only loses its mark)."""
+    root = folder(bundle_dir)
+    if not root.is_dir():
+        return []
+    pointed: dict[str, Any] = {}
+    for which in ("last", "best"):
+        try:
+            info = _read(root / f"{which}.json")
+        except TrainingError:
+            info = None
+        pointed[which] = info.get("dir") if isinstance(info, dict) else None
+    return [Checkpoint(p.name, p, p.name == pointed["last"], p.name == pointed["best"])
+            for p in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True)]
+
+
+def resumable_runs(models_root: str | os.PathLike) -> list[Path]:
+    """Run folders under ``models_root`` with a checkpoint to resume from, newest first."""
+    root = Path(models_root)
+    runs = [p for p in root.iterdir() if (folder(p) / "last.json").is_file()] if root.is_dir() else []
+    return sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 def restore(bundle_dir: str | os.PathLike, model: Any, state: dict[str, Any]) -> None:
