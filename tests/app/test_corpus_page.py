@@ -8,8 +8,6 @@ from jukebox_gui.app.pages.corpus_page import CorpusPage
 from jukebox_gui.app.settings import Settings
 from jukebox_gui.app.workers import JobManager
 
-pytest.importorskip("jukebox_gui.core.data.scan")
-
 
 @pytest.fixture
 def page(qtbot, isolated_home):

@@ -11,10 +11,6 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-for module in ("jukebox_gui.core.data.scan", "jukebox_gui.core.data.corpus", "jukebox_gui.core.ml.training", "jukebox_gui.core.ml.generation",
-               "jukebox_gui.core.audio.render", "jukebox_gui.core.music.musicxml", "jukebox_gui.core.music.midi_io"):
-    pytest.importorskip(module)
-
 pytestmark = pytest.mark.slow
 
 

@@ -6,18 +6,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from jukebox_gui.app.pages.generate_page import GeneratePage, Take
+from jukebox_gui.app.pages.generate_page import GeneratePage, TakeEntry
 from jukebox_gui.app.pages.take_report import report_html
 from jukebox_gui.app.settings import Settings
 from jukebox_gui.app.workers import JobManager
+from jukebox_gui.core.ml.generation import Take
 from jukebox_gui.core.music.score import Note, Score, Track
-
-pytest.importorskip("jukebox_gui.core.music.midi_io")
-
-
-class CoreTake:  # the shape of core.ml.generation.Take (score, tokens, report)
-    def __init__(self, score, report):
-        self.score, self.tokens, self.report = score, [], report
 
 
 def make_score(bars: int = 4) -> Score:
@@ -58,7 +52,7 @@ def test_take_shows_in_piano_roll(page):
     assert page.generate_button.isEnabled()
     assert not page.export_buttons["midi"].isEnabled()
     score = make_score()
-    page.add_take(Take(1, CoreTake(score, REPORT), page.generation_settings(), "/models/tiny"))
+    page.add_take(TakeEntry(1, Take(score, [], REPORT), page.generation_settings(), "/models/tiny"))
     assert page.piano_roll.score() is score
     assert "tune1.mid" in page.report.toPlainText()
     assert page.export_buttons["midi"].isEnabled() and page.render_button.isEnabled()
@@ -79,7 +73,7 @@ def test_dice_changes_seed_and_settings_reach_core_names(page):
 
 def test_export_midi_through_the_button(qtbot, page, tmp_path, monkeypatch):
     score = make_score()
-    page.add_take(Take(1, CoreTake(score, {}), {"seed": 1}, "m"))
+    page.add_take(TakeEntry(1, Take(score, []), {"seed": 1}, "m"))
     target = tmp_path / "out.mid"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     with qtbot.waitSignal(page.exported, timeout=30_000) as blocker:
@@ -91,7 +85,7 @@ def test_export_midi_through_the_button(qtbot, page, tmp_path, monkeypatch):
 
 
 def test_export_error_goes_to_a_dialog(qtbot, page, tmp_path, monkeypatch):
-    page.add_take(Take(1, CoreTake(make_score(), {}), {"seed": 1}, "m"))
+    page.add_take(TakeEntry(1, Take(make_score(), []), {"seed": 1}, "m"))
     blocker_file = tmp_path / "a-file"
     blocker_file.write_text("x")
     shown = []

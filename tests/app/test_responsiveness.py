@@ -13,9 +13,6 @@ from jukebox_gui.app.pages.train_page import TrainPage
 from jukebox_gui.app.settings import Settings
 from jukebox_gui.app.workers import JobManager
 
-for module in ("jukebox_gui.core.data.scan", "jukebox_gui.core.data.corpus", "jukebox_gui.core.ml.training"):
-    pytest.importorskip(module)
-
 pytestmark = [pytest.mark.slow, pytest.mark.timing]
 MAX_GAP_MS = 100
 

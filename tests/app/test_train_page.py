@@ -6,7 +6,8 @@ import pytest
 
 from jukebox_gui.app.pages.train_page import TrainPage
 from jukebox_gui.app.settings import Settings
-from jukebox_gui.app.workers import JobManager, training_config
+from jukebox_gui.app.workers import JobManager
+from jukebox_gui.core.ml.settings import training_config
 from jukebox_gui.core.ml.events import BatchEnd as Batch
 from jukebox_gui.core.ml.events import EpochEnd as Epoch
 
@@ -28,7 +29,7 @@ def test_presets_fill_advanced_settings(page):
     page.advanced_toggle.click()
     assert page.advanced.isVisible()
     page.epochs_spin.setValue(1)
-    config = training_config("tiny", page.arch_combo.currentData(), page.overrides())
+    config = training_config("tiny", page.arch_combo.currentData(), **page.overrides())
     assert config.epochs == 1 and config.preset == "tiny"
     assert config.model.seq_len == page.seq_spin.value()
 
@@ -59,3 +60,37 @@ def test_events_draw_the_loss_chart_and_labels(page):
     assert page.labels["eta"].text() == "0:24"
     assert page.labels["val"].text() == "4.400"
     assert "1,234" in page.labels["speed"].text()
+
+
+def test_checkpoints_and_previous_runs_come_from_the_core(page, isolated_home):
+    import json
+
+    from jukebox_gui.core.paths import models_dir
+
+    run = models_dir() / "irish-lstm"
+    for name in ("epoch-0001", "epoch-0002", "epoch-0003"):
+        (run / "checkpoints" / name).mkdir(parents=True)
+    (run / "checkpoints" / "last.json").write_text(json.dumps({"dir": "epoch-0003", "epoch": 3}))
+    (run / "checkpoints" / "best.json").write_text(json.dumps({"dir": "epoch-0002", "epoch": 2}))
+    page.out_dir = run
+    page.refresh_checkpoints()
+    rows = [page.checkpoints.item(i).text() for i in range(page.checkpoints.count())]
+    assert [r.split("   (")[0] for r in rows] == ["epoch-0003  [last]", "epoch-0002  [best]", "epoch-0001"]
+    page.refresh_runs()
+    assert page.runs_combo.currentData() == str(run)
+
+
+def test_scan_report_reaches_the_training_request(page, monkeypatch, tmp_path):
+    from jukebox_gui.app.pages import train_page
+    from jukebox_gui.core.data.scan import CorpusReport, CorpusStats
+
+    report = CorpusReport(source=str(tmp_path), folder=str(tmp_path), files=[], stats=CorpusStats(ok=7))
+    page.set_corpus(str(tmp_path), report)
+    assert "7 usable files" in page.corpus_label.text()
+    requests = []
+    monkeypatch.setattr(page, "_launch", requests.append)
+    page.start()
+    assert requests[0].report is report and requests[0].source == str(tmp_path)
+    page.set_corpus("demo:bach")  # a new source: its scan is not done yet
+    page.start()
+    assert requests[1].report is None

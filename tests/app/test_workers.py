@@ -187,3 +187,30 @@ def _report_nice(path, limits):
     import os
 
     return {"status": "ok", "nice": os.getpriority(os.PRIO_PROCESS, 0)}
+
+
+def test_training_reuses_the_windows_scan(qtbot, jobs, monkeypatch, tmp_path):
+    """The Train page hands over the Corpus page's scan: train() gets the report, not a source to scan
+    again, and a config from the builder the CLI uses (core.ml.settings)."""
+    import sys
+    import types
+
+    from jukebox_gui.app.workers import TrainRequest, train, train_worker
+    from jukebox_gui.core.data.scan import CorpusReport, CorpusStats
+
+    calls = []
+    fake = types.ModuleType("jukebox_gui.core.ml.training")
+    fake.train = lambda corpus, out, config, **kwargs: calls.append((corpus, out, config, kwargs)) or "result"
+    monkeypatch.setitem(sys.modules, "jukebox_gui.core.ml.training", fake)  # no TensorFlow for this
+    monkeypatch.setattr(train, "load_tensorflow", lambda: None)
+    report = CorpusReport(source="demo:irish", folder=str(tmp_path), files=[], stats=CorpusStats())
+    request = TrainRequest(source="demo:irish", out_dir=tmp_path / "run", overrides=(("epochs", 3), ("seq_len", 16)),
+                           report=report)
+    worker = train_worker(request)
+    with qtbot.waitSignal(worker.finished, timeout=10_000) as blocker:
+        jobs.start(worker)
+    assert blocker.args == ["result"]
+    corpus, out, config, kwargs = calls[0]
+    assert corpus is report and out == tmp_path / "run"
+    assert config.preset == "tiny" and config.epochs == 3 and config.model.seq_len == 16
+    assert kwargs["resume"] is False

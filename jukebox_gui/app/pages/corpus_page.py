@@ -5,49 +5,32 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
-from ..gm_names import program_name
+from ...core.data.scan import CorpusReport, CorpusStats, FileRecord
+from ...core.demo import DEMO_CORPORA, DEMO_PREFIX
+from ...core.music.gm_names import program_name
+from ...core.progress import Progress
 from ..settings import Settings
 from ..style import fmt_seconds, hint_label, page_layout, side_by_side
 from ..workers import JobManager, Worker, scan_worker
 
-DEMO_FALLBACK = ("irish", "bach")
 SMALL_FILES = 20
 SMALL_NOTES = 5000
 
 
-def demo_names() -> list[str]:
-    try:
-        from ...core.demo import DEMO_CORPORA
-    except ImportError:
-        return list(DEMO_FALLBACK)
-    return list(DEMO_CORPORA)
+def _instruments(record: FileRecord) -> str:
+    return ", ".join(program_name(p) for p in record.instruments)
 
 
-def _is_ok(record: Any) -> bool:
-    return str(getattr(record, "status", "")).lower() == "ok"
-
-
-def _instruments(record: Any) -> str:
-    value = getattr(record, "instruments", None)
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple, set)):
-        return ", ".join(program_name(v) for v in value)
-    return str(value)
-
-
-def _short_reason(record: Any) -> str:
-    if str(getattr(record, "status", "")) == "duplicate":
+def _short_reason(record: FileRecord) -> str:
+    if record.status == "duplicate":
         return "duplicate"
-    reason = str(getattr(record, "reason", "") or "unknown")
-    return reason.split(":")[0].split("(")[0].strip()[:48]
+    return (record.reason or "unknown").split(":")[0].split("(")[0].strip()[:48]
 
 
 class FileTableModel(QAbstractTableModel):
@@ -55,9 +38,9 @@ class FileTableModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.records: list[Any] = []
+        self.records: list[FileRecord] = []
 
-    def set_records(self, records: list[Any]) -> None:
+    def set_records(self, records: list[FileRecord]) -> None:
         self.beginResetModel()
         self.records = list(records)
         self.endResetModel()
@@ -80,24 +63,24 @@ class FileTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
-                return Path(str(record.path)).name
+                return Path(record.display).name
             if col == 1:
-                return "ok" if _is_ok(record) else str(getattr(record, "status", "?"))
+                return record.status
             if col == 2:
-                return str(getattr(record, "reason", "") or "")
+                return record.reason
             if col == 3:
                 return _instruments(record)
             if col == 4:
-                return int(getattr(record, "notes", 0) or 0)
+                return record.notes
             if col == 5:
-                return fmt_seconds(getattr(record, "duration_s", None))
+                return fmt_seconds(record.duration_s)
         if role == Qt.ItemDataRole.ToolTipRole and col in (0, 2):
-            return str(record.path) if col == 0 else str(getattr(record, "reason", "") or "")
+            return record.display if col == 0 else record.reason
         if role == Qt.ItemDataRole.UserRole:  # sort key
             if col == 4:
-                return int(getattr(record, "notes", 0) or 0)
+                return record.notes
             if col == 5:
-                return float(getattr(record, "duration_s", 0) or 0)
+                return record.duration_s
             return self.data(index, Qt.ItemDataRole.DisplayRole)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -119,11 +102,10 @@ class FileFilter(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, row, parent) -> bool:  # noqa: N802
         record = self.sourceModel().records[row]
-        ok = _is_ok(record)
-        if self.status == "ok" and not ok or self.status == "skipped" and ok:
+        if self.status == "ok" and not record.ok or self.status == "skipped" and record.ok:
             return False
         if self.text:
-            hay = f"{record.path} {getattr(record, 'reason', '')} {_instruments(record)}".lower()
+            hay = f"{record.display} {record.reason} {_instruments(record)}".lower()
             return self.text in hay
         return True
 
@@ -137,15 +119,15 @@ class CorpusPage(QWidget):
         super().__init__(parent)
         self.jobs, self.settings = jobs, settings
         self.source = ""
-        self.report: Any = None
+        self.report: CorpusReport | None = None
         self.worker: Worker | None = None
         self.setAcceptDrops(True)
 
         self.open_button = QPushButton("Open folder…")
         self.open_button.clicked.connect(self.choose_folder)
         self.demo_combo = QComboBox()
-        for name in demo_names():
-            self.demo_combo.addItem(f"Demo: {name}", f"demo:{name}")
+        for name in DEMO_CORPORA:
+            self.demo_combo.addItem(f"Demo: {name}", f"{DEMO_PREFIX}{name}")
         self.demo_button = QPushButton("Use demo corpus")
         self.demo_button.clicked.connect(lambda: self.set_source(self.demo_combo.currentData()))
         self.recent_combo = QComboBox()
@@ -263,7 +245,7 @@ class CorpusPage(QWidget):
         if not source:
             return
         self.source = source
-        if not source.startswith("demo:"):
+        if not source.startswith(DEMO_PREFIX):
             self.settings.add_recent_folder(source)
             self.refresh_recent()
         self.source_label.setText(f"Corpus: <b>{source}</b>")
@@ -298,9 +280,10 @@ class CorpusPage(QWidget):
     def start_scan(self) -> None:
         if not self.source or (self.worker and self.worker.is_running()):
             return
+        self.report = None
         self.model.set_records([])
         self.progress.setRange(0, 0)  # busy until the first event says how many files
-        self.progress.setFormat("preparing…" if self.source.startswith("demo:") else "%v / %m files")
+        self.progress.setFormat("preparing…" if self.source.startswith(DEMO_PREFIX) else "%v / %m files")
         self.scan_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         worker = scan_worker(self.source)
@@ -314,23 +297,20 @@ class CorpusPage(QWidget):
         if self.worker:
             self.worker.cancel()
 
-    def _on_progress(self, events: list) -> None:
+    def _on_progress(self, events: list[Progress]) -> None:
         event = events[-1]
-        total = int(getattr(event, "total", 0) or 0)
-        done = int(getattr(event, "done", 0) or 0)
-        if total:
+        if event.total:
             self.progress.setFormat("%v / %m files")
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(done, total))
-        message = getattr(event, "message", "")
-        if message:
-            self.status.emit(str(message))
+            self.progress.setRange(0, event.total)
+            self.progress.setValue(min(event.done, event.total))
+        if event.message:
+            self.status.emit(event.message)
 
     def _scan_done(self) -> None:
         self.scan_button.setEnabled(bool(self.source))
         self.cancel_button.setEnabled(False)
 
-    def _on_finished(self, report: Any) -> None:
+    def _on_finished(self, report: CorpusReport) -> None:
         self._scan_done()
         self.set_report(report)
         self.status.emit(f"Scanned {self.source}: {self.usable_files} usable files")
@@ -352,38 +332,30 @@ class CorpusPage(QWidget):
         self.progress.setFormat("cancelled")
 
     # ---- results --------------------------------------------------------------------------------
-    def set_report(self, report: Any) -> None:
+    def set_report(self, report: CorpusReport) -> None:
         self.report = report
-        files = list(getattr(report, "files", []) or [])
-        self.model.set_records(files)
+        self.model.set_records(report.files)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        n = len(files)
+        n = len(report.files)
         self.progress.setRange(0, max(1, n))
         self.progress.setValue(n)
         self.progress.setFormat(f"{n} files scanned")
-        self._show_stats(files)
+        self._show_stats(report.stats, report.skipped_files)
 
-    def _show_stats(self, files: list[Any]) -> None:
-        ok = [f for f in files if _is_ok(f)]
-        notes = sum(int(getattr(f, "notes", 0) or 0) for f in ok)
-        duration = sum(float(getattr(f, "duration_s", 0) or 0) for f in ok)
-        instruments: Counter[str] = Counter()
-        for f in ok:
-            value = getattr(f, "instruments", None) or []
-            for item in (value if isinstance(value, (list, tuple, set)) else [value]):
-                instruments[program_name(item)] += 1
-        reasons = Counter(_short_reason(f) for f in files if not _is_ok(f))
+    def _show_stats(self, stats: CorpusStats, skipped: list[FileRecord]) -> None:
+        instruments = sorted(stats.instruments.items(), key=lambda kv: -kv[1])[:5]
+        reasons = Counter(_short_reason(f) for f in skipped)
         put = lambda key, text: self.stat_labels[key].setText(text)  # noqa: E731
-        put("files", f"{len(files):,}")
-        put("ok", f"{len(ok):,}")
-        put("skipped", f"{len(files) - len(ok):,}")
-        put("notes", f"{notes:,}")
-        put("duration", fmt_seconds(duration))
-        put("instruments", ", ".join(f"{k} ({v})" for k, v in instruments.most_common(5)) or "—")
+        put("files", f"{stats.files:,}")
+        put("ok", f"{stats.ok:,}")
+        put("skipped", f"{stats.files - stats.ok:,}")
+        put("notes", f"{stats.notes:,}")
+        put("duration", fmt_seconds(stats.total_duration_s))
+        put("instruments", ", ".join(f"{program_name(p)} ({n})" for p, n in instruments) or "—")
         put("reasons", "; ".join(f"{k} ({v})" for k, v in reasons.most_common(4)) or "none")
-        if len(ok) < SMALL_FILES or notes < SMALL_NOTES:
+        if stats.ok < SMALL_FILES or stats.notes < SMALL_NOTES:
             self.warning.setText(
-                f"⚠ Small corpus ({len(ok)} usable files, {notes:,} notes): the model will memorise "
+                f"⚠ Small corpus ({stats.ok} usable files, {stats.notes:,} notes): the model will memorise "
                 f"it rather than learn a style. Aim for at least {SMALL_FILES} files and {SMALL_NOTES:,} notes.")
             self.warning.show()
         else:
@@ -394,4 +366,4 @@ class CorpusPage(QWidget):
 
     @property
     def usable_files(self) -> int:
-        return sum(1 for f in self.model.records if _is_ok(f))
+        return self.report.stats.ok if self.report is not None else 0

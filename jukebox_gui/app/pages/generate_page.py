@@ -13,22 +13,20 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
-from ...core.ml.generation import GenerationConfig
-from ..gm_names import GM_PROGRAMS
+from ...core.ml.generation import GenerationConfig, Take
+from ...core.music.gm_names import GM_PROGRAMS
+from ...core.music.score import Score
+from ...core.progress import Progress
 from ..settings import Settings
-from ..style import hint_label, page_layout, side_by_side
+from ..style import page_layout, side_by_side
 from ..widgets.piano_roll import PianoRoll
+from ..widgets.transport import Transport
 from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
 from .take_report import report_html
 
 # The core's defaults were chosen by measuring takes against the corpus (issue 5); the window
 # starts from the same values. generation.py imports no TensorFlow at module level.
 DEFAULTS = GenerationConfig()
-
-try:  # the transport widget lands separately; until then a placeholder says so
-    from ..widgets.transport import Transport
-except ImportError:  # pragma: no cover - depends on what has landed
-    Transport = None
 
 SAMPLE_RATE = 44100
 EXPORTS = {  # kind: (button text, file filter, suffix)
@@ -38,26 +36,26 @@ EXPORTS = {  # kind: (button text, file filter, suffix)
     "musescore": ("Open in MuseScore", "", ".mid"),
 }
 
-class Take:
-    """One generated take as the page keeps it: the core's Take plus audio once rendered."""
+class TakeEntry:
+    """A row of the page's take list: the core's Take, its number, the settings and model that
+    made it, and its audio once rendered."""
 
-    def __init__(self, number: int, take: Any, settings: dict[str, Any], model: str) -> None:
+    def __init__(self, number: int, take: Take, settings: dict[str, Any], model: str) -> None:
         self.number, self.take, self.settings, self.model = number, take, settings, model
-        self.audio: Any = None
+        self.audio: Any = None  # float32 [frames, 2] at SAMPLE_RATE, after "Render audio"
 
     @property
-    def score(self) -> Any:
-        return getattr(self.take, "score", self.take)
+    def score(self) -> Score:
+        return self.take.score
 
     @property
-    def report(self) -> Any:
-        return getattr(self.take, "report", None)
+    def report(self) -> dict[str, Any]:
+        return self.take.report
 
     def label(self) -> str:
         score = self.score
-        notes = getattr(score, "note_count", 0)
-        seconds = getattr(score, "duration_seconds", 0.0)
-        return (f"Take {self.number} · seed {self.settings.get('seed')} · {notes} notes · {seconds:.0f} s")
+        return (f"Take {self.number} · seed {self.settings.get('seed')} · {score.note_count} notes · "
+                f"{score.duration_seconds:.0f} s")
 
     def tooltip(self) -> str:
         return (f"{self.settings.get('bars')} bars, temperature {self.settings.get('temperature')}, "
@@ -66,14 +64,14 @@ class Take:
 
 class GeneratePage(QWidget):
     status = Signal(str)
-    generated = Signal(object)  # the page's Take
-    rendered = Signal(object)  # the page's Take, audio attached
+    generated = Signal(object)  # a TakeEntry
+    rendered = Signal(object)  # a TakeEntry, audio attached
     exported = Signal(str, str)  # kind, path
 
     def __init__(self, jobs: JobManager, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.jobs, self.settings = jobs, settings
-        self.takes: list[Take] = []
+        self.takes: list[TakeEntry] = []
         self.worker: Worker | None = None
         self.render_job: Worker | None = None
         self.export_jobs: list[Worker] = []
@@ -162,18 +160,16 @@ class GeneratePage(QWidget):
         # ---- the take: piano roll, transport, report, export ---------------------------------------
         self.piano_roll = PianoRoll()
         self.piano_roll.setMinimumHeight(240)
-        self.transport = Transport() if Transport is not None else None
-        transport_widget = self.transport if self.transport is not None else hint_label(
-            "The player is not available in this build: export WAV to listen.")
-        if self.transport is not None:
-            self._wire_transport()
+        self.transport = Transport()
+        self.transport.positionChanged.connect(self.piano_roll.set_playhead)
+        self.piano_roll.seekRequested.connect(self.transport.seek)
         self.render_button = QPushButton("Render audio")
         self.render_button.setToolTip("Synthesise the take with FluidSynth so it can be played")
         self.render_button.clicked.connect(self.render)
         self.export_buttons: dict[str, QPushButton] = {}
         play_row = QHBoxLayout()
         play_row.addWidget(self.render_button)
-        play_row.addWidget(transport_widget, 1)
+        play_row.addWidget(self.transport, 1)
         actions = QHBoxLayout()
         actions.addWidget(QLabel("Export:"))
         for kind, (text, _filter, _suffix) in EXPORTS.items():
@@ -264,12 +260,11 @@ class GeneratePage(QWidget):
             if worker is not None and worker.is_running():
                 worker.cancel()
 
-    def _on_progress(self, events: list) -> None:
+    def _on_progress(self, events: list[Progress]) -> None:
         event = events[-1]
-        total = int(getattr(event, "total", 0) or 0)
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(int(getattr(event, "done", 0) or 0), total))
+        if event.total:
+            self.progress.setRange(0, event.total)
+            self.progress.setValue(min(event.done, event.total))
 
     def _job_done(self, text: str) -> None:
         self.progress.setRange(0, 1)
@@ -284,20 +279,20 @@ class GeneratePage(QWidget):
         self.status.emit(title)
         QMessageBox.warning(self, title, message)
 
-    def _on_generated(self, core_take: Any, settings: dict[str, Any], model: str) -> None:
-        take = Take(len(self.takes) + 1, core_take, settings, model)
+    def _on_generated(self, core_take: Take, settings: dict[str, Any], model: str) -> None:
+        take = TakeEntry(len(self.takes) + 1, core_take, settings, model)
         self.add_take(take)
         self._job_done(take.label())
         self.generated.emit(take)
 
-    def add_take(self, take: Take) -> None:
+    def add_take(self, take: TakeEntry) -> None:
         self.takes.append(take)
         item = QListWidgetItem(take.label())
         item.setToolTip(take.tooltip())
         self.take_list.addItem(item)
         self.take_list.setCurrentRow(self.take_list.count() - 1)
 
-    def current_take(self) -> Take | None:
+    def current_take(self) -> TakeEntry | None:
         row = self.take_list.currentRow()
         return self.takes[row] if 0 <= row < len(self.takes) else None
 
@@ -305,20 +300,13 @@ class GeneratePage(QWidget):
         take = self.takes[row] if 0 <= row < len(self.takes) else None
         self.piano_roll.set_score(take.score if take else None)
         self.report.setHtml(report_html(take.report) if take else "")
-        if self.transport is not None:
-            if take is not None and take.audio is not None:
-                self.transport.set_audio(take.audio, SAMPLE_RATE)
-            elif hasattr(self.transport, "clear"):
-                self.transport.clear()
+        if take is not None and take.audio is not None:
+            self.transport.set_audio(take.audio, SAMPLE_RATE)
+        else:
+            self.transport.clear()
         self._update_buttons()
 
     # ---- render and play -----------------------------------------------------------------------
-    def _wire_transport(self) -> None:
-        self.transport.positionChanged.connect(self.piano_roll.set_playhead)
-        seek = getattr(self.transport, "seek", None)
-        if seek is not None:
-            self.piano_roll.seekRequested.connect(seek)
-
     def soundfont(self) -> str | None:
         return self.settings.soundfont() or None
 
@@ -336,10 +324,10 @@ class GeneratePage(QWidget):
         self.status.emit("Rendering audio…")
         self._update_buttons()
 
-    def _on_rendered(self, take: Take, audio: Any) -> None:
+    def _on_rendered(self, take: TakeEntry, audio: Any) -> None:
         take.audio = audio
         self._job_done(f"Rendered take {take.number}: {len(audio) / SAMPLE_RATE:.1f} s of audio")
-        if self.transport is not None and take is self.current_take():
+        if take is self.current_take():
             self.transport.set_audio(audio, SAMPLE_RATE)
         self.rendered.emit(take)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QWidget)
 
+from ...core.ml.bundle import BundleInfo
 from ...core.paths import models_dir
 from ..style import hint_label, page_layout
 from ..workers import JobManager, Worker, list_models_worker
@@ -18,19 +18,23 @@ from ..workers import JobManager, Worker, list_models_worker
 COLUMNS = ("Model", "Kind", "Architecture", "Corpus", "Trained", "Val. loss", "Perplexity")
 
 
-def _get(info: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = info.get(name) if isinstance(info, dict) else getattr(info, name, None)
-        if value not in (None, ""):
-            return value
-    return default
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "—" if value is None else format(value, spec)
 
 
-def _fmt(value: Any, spec: str = ".3f") -> str:
-    try:
-        return format(float(value), spec)
-    except (TypeError, ValueError):
-        return "—" if value in (None, "") else str(value)
+def kind(info: BundleInfo) -> str:
+    if not info.ok:
+        return "unfinished" if info.unfinished else "broken"
+    return "bundled" if info.builtin else "trained"
+
+
+def corpus_label(info: BundleInfo) -> str:
+    """What it was trained on: "irish (492 pieces)"."""
+    if not info.corpus_pieces:
+        return "—"
+    source = info.corpus_source
+    pieces = f"{info.corpus_pieces} pieces"
+    return f"{Path(source).name or source} ({pieces})" if source else pieces
 
 
 class ModelsPage(QWidget):
@@ -41,7 +45,7 @@ class ModelsPage(QWidget):
     def __init__(self, jobs: JobManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs
-        self.models: list[Any] = []
+        self.models: list[BundleInfo] = []
         self.worker: Worker | None = None
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -85,36 +89,25 @@ class ModelsPage(QWidget):
         worker.failed.connect(lambda message: self.empty_hint.setText(f"Could not list models: {message}"))
         self.worker = self.jobs.start(worker)
 
-    def set_models(self, models: list[Any]) -> None:
-        self.models = list(models or [])
+    def set_models(self, models: list[BundleInfo]) -> None:
+        self.models = list(models)
         self.table.setRowCount(len(self.models))
         choices = []
         for row, info in enumerate(self.models):
-            ref = self.reference(info)
-            name = str(_get(info, "name", default=Path(ref).name))
-            kind = "bundled" if ref.startswith("builtin:") or _get(info, "builtin", default=False) else "trained"
-            problem = _get(info, "problem", default="")
-            usable = _get(info, "ok", default=True) is not False
-            if not usable:
-                kind = "unfinished" if "unfinished" in str(problem) else "broken"
-            cells = (name, kind, _get(info, "arch", "architecture", default="—"),
-                     _get(info, "corpus", "source", default="—"),
-                     str(_get(info, "created", "date", "trained_at", default="—"))[:19].replace("T", " "),
-                     _fmt(_get(info, "val_loss")), _fmt(_get(info, "val_perplexity", "perplexity"), ".2f"))
+            ref = info.reference
+            cells = (info.name, kind(info), info.arch or "—", corpus_label(info),
+                     info.created[:19].replace("T", " ") or "—",
+                     _fmt(info.val_loss), _fmt(info.val_perplexity, ".2f"))
             for col, text in enumerate(cells):
-                item = QTableWidgetItem(str(text))
+                item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, ref)
-                item.setToolTip(f"{ref}\n{problem}" if problem else ref)
+                item.setToolTip(f"{ref}\n{info.problem}" if info.problem else ref)
                 self.table.setItem(row, col, item)
-            if usable:
-                choices.append((f"{name} ({kind})", ref))
+            if info.ok:
+                choices.append((f"{info.name} ({kind(info)})", ref))
         self.empty_hint.setText("" if self.models else "No models yet: train one on the Train page.")
         self._selection_changed()
         self.modelsChanged.emit(choices)
-
-    @staticmethod
-    def reference(info: Any) -> str:
-        return str(_get(info, "ref", "reference", "path", "name", default=""))
 
     def selected(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

@@ -4,56 +4,37 @@ loss chart with epoch, ETA and speed; the run's checkpoints; resuming a previous
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
+from ...core.ml import checkpoints
 from ...core.ml.config import ARCHITECTURES, PRESETS, preset
+from ...core.ml.events import BatchEnd, EpochEnd, Stage
 from ...core.paths import models_dir
+from ...core.progress import Progress
 from ..settings import Settings
 from ..style import fmt_seconds, hint_label, page_layout, side_by_side
 from ..widgets.loss_plot import LossPlot
 from ..workers import JobManager, TrainRequest, Worker, train_worker
 
+if TYPE_CHECKING:  # core.ml.training imports Keras: not while the window opens
+    from ...core.data.scan import CorpusReport
+    from ...core.ml.training import TrainResult
+
 ARCH_LABELS = {"lstm": "LSTM (fast, good default)", "transformer": "Transformer",
-               "seed-bilstm": "Seed BiLSTM (the original method, slow)"}
+               "seed-bilstm": "Reference BiLSTM (the seed project's method, slow)"}
 PRESET_LABELS = {"tiny": "Tiny (a minute, for trying things)", "laptop": "Laptop (a few minutes)",
                  "large": "Large (needs a GPU)"}
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "model"
-
-
-def find_checkpoints(folder: Path) -> list[tuple[str, Path]]:
-    """(label, folder) of each epoch checkpoint in a run folder, newest first; marks last/best."""
-    root = folder / "checkpoints"
-    if not root.is_dir():
-        return []
-    marks: dict[str, list[str]] = {}
-    for which in ("last", "best"):
-        try:
-            info = json.loads((root / f"{which}.json").read_text(encoding="utf-8"))
-            marks.setdefault(str(info.get("dir")), []).append(which)
-        except (OSError, ValueError, AttributeError):
-            continue
-    found = []
-    for path in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True):
-        tag = f"  [{', '.join(marks[path.name])}]" if path.name in marks else ""
-        found.append((path.name + tag, path))
-    return found
-
-
-def previous_runs() -> list[Path]:
-    """Model folders with a checkpoint that can be resumed, newest first."""
-    runs = [p for p in models_dir().iterdir() if (p / "checkpoints" / "last.json").is_file()]
-    return sorted(runs, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 class TrainPage(QWidget):
@@ -65,9 +46,10 @@ class TrainPage(QWidget):
         super().__init__(parent)
         self.jobs, self.settings = jobs, settings
         self.source = ""
+        self.report: CorpusReport | None = None  # the Corpus page's scan of source: training reuses it
         self.worker: Worker | None = None
         self.out_dir: Path | None = None
-        self.last_result: Any = None
+        self.last_result: TrainResult | None = None
         self._last_mean: tuple[int, int, float] | None = None
 
         self.corpus_label = hint_label("No corpus chosen yet: pick one on the Corpus page.")
@@ -186,19 +168,16 @@ class TrainPage(QWidget):
         self.seq_spin.setValue(config.model.context)
         self.seed_spin.setValue(config.seed)
 
-    def overrides(self) -> dict[str, Any]:
+    def overrides(self) -> dict[str, int | float]:
         seq_key = "window" if self.arch_combo.currentData() == "seed-bilstm" else "seq_len"
         return {"epochs": self.epochs_spin.value(), "batch_size": self.batch_spin.value(),
                 "learning_rate": self.lr_spin.value(), seq_key: self.seq_spin.value(),
                 "seed": self.seed_spin.value()}
 
-    def set_corpus(self, source: str, report: Any = None) -> None:
-        self.source = source
-        usable = ""
-        if report is not None:
-            files = getattr(report, "files", []) or []
-            ok = sum(1 for f in files if str(getattr(f, "status", "")).lower() == "ok")
-            usable = f" ({ok} usable files)"
+    def set_corpus(self, source: str, report: CorpusReport | None = None) -> None:
+        """The corpus to train on; ``report`` is its scan (None until the scan is done)."""
+        self.source, self.report = source, report
+        usable = f" ({report.stats.ok} usable files)" if report is not None else ""
         self.corpus_label.setText(f"Corpus: <b>{source}</b>{usable}")
         self._set_running(self.is_running())
 
@@ -220,7 +199,7 @@ class TrainPage(QWidget):
         name = _slug(self.name_edit.text().strip()) if self.name_edit.text().strip() else self.default_name()
         request = TrainRequest(source=self.source, out_dir=models_dir() / name,
                                preset=self.preset_combo.currentData(), arch=self.arch_combo.currentData(),
-                               overrides=tuple(self.overrides().items()))
+                               overrides=tuple(self.overrides().items()), report=self.report)
         self._launch(request)
 
     def resume_previous(self) -> None:
@@ -230,14 +209,10 @@ class TrainPage(QWidget):
         if not self.source:
             QMessageBox.information(self, "No corpus", "Choose the run's corpus on the Corpus page first.")
             return
-        try:
-            state = json.loads((Path(folder) / "checkpoints" / "last.json").read_text(encoding="utf-8"))
-            saved = tuple((state.get("config") or {}).items())
-        except (OSError, ValueError, AttributeError):
-            saved = ()
+        # the run continues with the config its checkpoint was made with (the page's only without one)
         request = TrainRequest(source=self.source, out_dir=Path(folder), preset=self.preset_combo.currentData(),
                                arch=self.arch_combo.currentData(), overrides=tuple(self.overrides().items()),
-                               resume=True, config=saved)
+                               resume=True, report=self.report)
         self._launch(request)
 
     def _launch(self, request: TrainRequest) -> None:
@@ -289,19 +264,18 @@ class TrainPage(QWidget):
     def _on_progress(self, events: list) -> None:
         last_batch = None
         for event in events:
-            if hasattr(event, "batches") and hasattr(event, "loss"):
-                batches = max(1, int(event.batches))
+            if isinstance(event, BatchEnd):
+                batches = max(1, event.batches)
                 if self.plot.batch_points == 0:  # smooth over ~5% of an epoch (1..50 batches)
                     window = min(50.0, max(1.0, batches / 20.0))
                     self.plot.smoothing = 1.0 - 1.0 / window
                 self.plot.add_batch(event.epoch - 1 + event.batch / batches, self._batch_loss(event))
                 last_batch = event
-            elif hasattr(event, "val_loss"):
+            elif isinstance(event, EpochEnd):
                 self._on_epoch(event)
-            else:
-                text = getattr(event, "message", "") or getattr(event, "stage", "")
-                if text:
-                    self.stage_label.setText(str(text))
+            elif isinstance(event, (Stage, Progress)):  # preparing: scanning, tokenizing, building, saving
+                if event.message or event.stage:
+                    self.stage_label.setText(event.message or event.stage)
         if last_batch is not None:
             self.labels["speed"].setText(f"{last_batch.tokens_per_s:,.0f} tokens/s")
             if self.labels["epoch"].text() == "—" or "batch" in self.labels["epoch"].text():
@@ -310,7 +284,7 @@ class TrainPage(QWidget):
                 self.stage_label.setText(f"Training: epoch {last_batch.epoch}, batch "
                                          f"{last_batch.batch}/{last_batch.batches}, loss {last_batch.loss:.3f}")
 
-    def _batch_loss(self, event: Any) -> float:
+    def _batch_loss(self, event: BatchEnd) -> float:
         """The loss of this one batch. Keras reports the running mean over the epoch so far, so
         batch b's own loss is b * mean_b - (b - 1) * mean_(b-1) when both events arrived."""
         mean = float(event.loss)
@@ -323,15 +297,13 @@ class TrainPage(QWidget):
         own = event.batch * mean - (event.batch - 1) * previous[2]
         return own if 0.0 <= own <= 4.0 * mean + 1.0 else mean
 
-    def _on_epoch(self, event: Any) -> None:
-        self.plot.add_epoch(event.epoch, event.val_loss, getattr(event, "train_loss", None))
+    def _on_epoch(self, event: EpochEnd) -> None:
+        self.plot.add_epoch(event.epoch, event.val_loss, event.train_loss)
         self.labels["epoch"].setText(f"{event.epoch} / {event.epochs}")
-        self.labels["eta"].setText(fmt_seconds(getattr(event, "eta_s", None)))
+        self.labels["eta"].setText(fmt_seconds(event.eta_s))
         self.labels["val"].setText(f"{event.val_loss:.3f}")
-        self.labels["ppl"].setText(f"{getattr(event, 'val_perplexity', float('nan')):.2f}")
-        acc = getattr(event, "val_accuracy", None)
-        acc = getattr(event, "accuracy", None) if acc is None else acc
-        self.labels["acc"].setText(f"{acc:.0%}" if acc is not None else "—")
+        self.labels["ppl"].setText(f"{event.val_perplexity:.2f}")
+        self.labels["acc"].setText(f"{event.val_accuracy:.0%}")
         self.status.emit(f"Epoch {event.epoch}/{event.epochs}: validation loss {event.val_loss:.3f}")
         self.refresh_checkpoints()
 
@@ -339,13 +311,14 @@ class TrainPage(QWidget):
         self.checkpoints.clear()
         if self.out_dir is None:
             return
-        for label, path in find_checkpoints(self.out_dir):
-            when = _dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%H:%M:%S")
-            self.checkpoints.addItem(f"{label}   ({when})")
+        for checkpoint in checkpoints.list_checkpoints(self.out_dir):
+            marks = f"  [{', '.join(checkpoint.marks)}]" if checkpoint.marks else ""
+            when = _dt.datetime.fromtimestamp(checkpoint.path.stat().st_mtime).strftime("%H:%M:%S")
+            self.checkpoints.addItem(f"{checkpoint.name}{marks}   ({when})")
 
     def refresh_runs(self) -> None:
         self.runs_combo.clear()
-        for run in previous_runs():
+        for run in checkpoints.resumable_runs(models_dir()):
             self.runs_combo.addItem(run.name, str(run))
         if not self.runs_combo.count():
             self.runs_combo.addItem("(no previous runs)", None)
@@ -359,9 +332,9 @@ class TrainPage(QWidget):
         self._set_running(False)
         self.status.emit(text)
 
-    def _on_finished(self, result: Any) -> None:
+    def _on_finished(self, result: TrainResult) -> None:
         self.last_result = result
-        path = _result_path(result) or self.out_dir
+        path = result.bundle_path
         self._finish(f"Finished: model saved in {path}")
         self.trained.emit(str(path))
 
@@ -372,14 +345,3 @@ class TrainPage(QWidget):
     def _on_cancelled(self) -> None:
         self._finish("Stopped. The last checkpoint is kept: use “Resume run” to continue.")
 
-
-def _result_path(result: Any) -> str | None:
-    if result is None:
-        return None
-    if isinstance(result, (str, Path)):
-        return str(result)
-    for name in ("bundle_path", "bundle_dir", "path", "out_dir"):
-        value = getattr(result, name, None)
-        if value:
-            return str(value)
-    return None

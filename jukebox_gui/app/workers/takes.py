@@ -1,0 +1,67 @@
+"""A take's jobs: generate it from a model, render it to audio, export it (MIDI, MusicXML, WAV, MuseScore)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ...core.errors import JukeboxError
+from .preload import load_tensorflow
+from .threads import Worker
+
+
+def generate_worker(model: str, settings: dict[str, Any]) -> Worker:
+    """``model``: what ``core.ml.bundle.load_bundle`` takes; ``settings``: GenerationConfig fields (None = default)."""
+
+    def job(progress, cancel):
+        load_tensorflow()
+        from ...core.ml.bundle import load_bundle
+        from ...core.ml.generation import GenerationConfig, generate
+
+        config = GenerationConfig(**{k: v for k, v in settings.items() if v is not None})
+        return generate(load_bundle(model), config, progress=progress, cancel=cancel)
+
+    return Worker("generate", job)
+
+
+def render_worker(score: Any, soundfont: str | None) -> Worker:
+    def job(progress, cancel):
+        from ...core.audio.render import render_score
+
+        return render_score(score, soundfont=soundfont or None, progress=progress, cancel=cancel)
+
+    return Worker("render", job)
+
+
+def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = 44100) -> Worker:
+    """``kind``: midi, musicxml, wav or musescore. Returns the written path."""
+
+    def job(progress, cancel):
+        if kind == "midi":
+            from ...core.music.midi_io import write_midi
+
+            write_midi(score, path)
+        elif kind == "musicxml":
+            from ...core.music.musicxml import export_musicxml
+
+            export_musicxml(score, path)
+        elif kind == "wav":
+            from ...core.audio.wav import write_wav
+
+            data = samples
+            if data is None:
+                from ...core.audio.render import render_score
+
+                data = render_score(score, progress=progress, cancel=cancel)
+            write_wav(path, data, sample_rate)
+        elif kind == "musescore":
+            from ...core.music.midi_io import write_midi
+            from ...core.music.musescore import open_in_musescore
+
+            write_midi(score, path)
+            open_in_musescore(path)
+        else:
+            raise JukeboxError(f"unknown export format {kind!r}")
+        return path
+
+    return Worker(f"export-{kind}", job)
