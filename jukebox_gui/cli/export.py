@@ -32,8 +32,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wrote {args.midi}: {score.note_count} notes in {len(score.tracks)} tracks")
     if args.musicxml:
         from ..core.music.musicxml import export_musicxml, validate_musicxml
+        from ..core.music.score_titles import describe_midi
 
-        path = export_musicxml(score, args.musicxml, divisions=args.grid)
+        titles = describe_midi(args.input)  # a take's report or a demo manifest beside the file
+        score.title = titles.title
+        path = export_musicxml(score, args.musicxml, divisions=args.grid, subtitle=titles.subtitle,
+                               composer=titles.composer)
         print(f"wrote {path}")
         if args.validate:
             problems = validate_musicxml(path)

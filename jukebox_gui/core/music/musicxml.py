@@ -1,9 +1,11 @@
 """MusicXML export of a Score through music21, and offline validation against the 4.0 XSD.
 
-The Score is quantised first (``quantize``), then each staff is cut into segments at every onset
-and end: a segment is a rest, a note or a chord, with ties where a note carries on. music21 then
-makes measures and splits notes across bar lines with ties. Piano tracks become a grand staff
-(split at middle C), drum tracks a percussion part with a percussion clef.
+The Score is quantised (``quantize``), then ``notation.plan_layout`` decides key, staves, clefs,
+voices and pickup; here each voice is cut into spans at every onset, end and bar line (a rest,
+a note or a chord, tied where a note carries on), each span into written values that show the
+beat, and every note is spelled in its key with the accidentals a reader needs, measure by
+measure. We build the measures ourselves and export without music21's ``makeNotation``, so
+what the plan says is what the file holds. Drum tracks are a percussion part.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from xml.etree import ElementTree
 from ..errors import ExportError
 from ..fileio import atomic_write_bytes
 from .gm_names import CYMBALS, GM_DRUMS, PIANO_PROGRAMS, drum_name  # noqa: F401 (re-exported)
+from .notation import (
+    CLEFS, Bar, Key, Layout, StaffPlan, beat_length, key_alters, key_at, metronome, plan_layout, spell,
+    spell_line, written_values,
+)
 from .quantize import check_divisions, quantize_score
-from .score import Score, Track
+from .score import Score
 
 MIDDLE_C = 60
 MXL_MIMETYPE = b"application/vnd.recordare.musicxml"
@@ -30,70 +36,26 @@ CONTAINER_XML = (
     '<container><rootfiles><rootfile full-path="score.musicxml" '
     'media-type="application/vnd.recordare.musicxml+xml"/></rootfiles></container>\n'
 )
+_TIES = {(True, True): "continue", (True, False): "stop", (False, True): "start"}
 
 
-def _segments(notes, total: int):
-    """Cut grid-unit notes ``(start, end, pitch)`` into ``(start, end, [(pitch, tie)])`` spans."""
-    cuts = sorted({0, total} | {s for s, _e, _p in notes} | {e for _s, e, _p in notes})
+def _segments(notes, cuts_extra: list[int], total: int):
+    """Cut grid-unit notes ``(start, end, pitch)`` into ``(start, end, [(pitch, from, to)])``
+    spans (``from``/``to``: tied from the previous span / to the next one)."""
+    cuts = sorted({0, total, *cuts_extra} | {s for s, _e, _p in notes} | {e for _s, e, _p in notes})
+    cuts = [c for c in cuts if 0 <= c <= total]
+    ordered = sorted(notes)
     spans = []
+    j = 0
+    active: list[tuple[int, int, int]] = []
     for left, right in zip(cuts, cuts[1:]):
-        sounding: dict[int, str | None] = {}
-        for start, end, pitch in notes:
-            if start <= left < end:
-                tie = {(True, True): "continue", (True, False): "stop", (False, True): "start"}.get(
-                    (start < left, end > right))
-                sounding[pitch] = tie
-        spans.append((left, right, sorted(sounding.items())))
+        while j < len(ordered) and ordered[j][0] <= left:
+            active.append(ordered[j])
+            j += 1
+        active = [n for n in active if n[1] > left]
+        sounding = sorted((p, s < left, e > right) for s, e, p in active)
+        spans.append((left, right, sounding))
     return spans
-
-
-def _staff_notes(track: Track, divisions: int, keep) -> list[tuple[int, int, int]]:
-    """Grid-unit ``(start, end, pitch)``; a re-struck pitch ends the earlier note, as in MIDI."""
-    notes = sorted((round(n.start * divisions), round(n.end * divisions), n.pitch)
-                   for n in track.notes if keep(n.pitch))
-    last: dict[int, int] = {}
-    for i, (start, end, pitch) in enumerate(notes):
-        j = last.get(pitch)
-        if j is not None and notes[j][1] > start:
-            notes[j] = (notes[j][0], start, pitch)
-        last[pitch] = i
-    return [n for n in notes if n[1] > n[0]]
-
-
-def _make_part(cls, notes, total: int, divisions: int, *, drum: bool, clef_obj, header) -> Any:
-    from music21 import chord, note, tie  # noqa: PLC0415
-
-    part = cls()
-    for element in header():
-        part.insert(element[0], element[1])
-    part.insert(0, clef_obj)
-    for left, right, sounding in _segments(notes, total):
-        length = Fraction(right - left, divisions)
-        if not sounding:
-            element = note.Rest(quarterLength=length)
-        else:
-            members = []
-            for pitch, tie_type in sounding:
-                if drum:
-                    member = note.Unpitched(quarterLength=length)
-                    member.displayStep, member.displayOctave = _drum_display(pitch)
-                    if pitch in _CYMBALS:
-                        member.notehead = "x"
-                else:
-                    member = note.Note(pitch, quarterLength=length)
-                if tie_type:
-                    member.tie = tie.Tie(tie_type)
-                members.append(member)
-            if len(members) == 1:
-                element = members[0]
-            elif drum:
-                from music21 import percussion  # noqa: PLC0415
-
-                element = percussion.PercussionChord(members, quarterLength=length)
-            else:
-                element = chord.Chord(members, quarterLength=length)
-        part.insert(Fraction(left, divisions), element)
-    return part
 
 
 _STEPS = "CDEFGAB"
@@ -124,91 +86,288 @@ def _drum_display(pitch: int) -> tuple[str, int]:
 
 def notated_notes(score: Score, *, divisions: int = 4) -> list[tuple[float, int, bool]]:
     """``(onset beat, pitch, is_drum)`` of every note the MusicXML will hold, sorted: what a
-    reader (MuseScore) should get back. Quantised; a re-struck pitch ends the earlier note."""
+    reader (MuseScore) should get back. Quantised; a re-struck pitch ends the earlier note; a
+    pickup bar moves everything earlier by the silence it cuts."""
+    check_divisions(divisions)
     q = quantize_score(score, divisions)
+    if not any(t.notes for t in q.tracks):
+        return []
+    layout = plan_layout(q, divisions, source=score)
     out = []
-    for track in q.tracks:
-        if track.program in PIANO_PROGRAMS and not track.is_drum:
-            staves = [lambda p: p >= MIDDLE_C, lambda p: p < MIDDLE_C]
-        else:
-            staves = [lambda p: True]
-        for keep in staves:
-            out += [(s / divisions, p, track.is_drum) for s, _e, p in _staff_notes(track, divisions, keep)]
+    for part in layout.parts:
+        for staff in part.staves:
+            for voice in staff.voices:
+                out += [((s - layout.pickup) / divisions, p, part.is_drum) for s, _e, p in voice]
     return sorted(out)
 
 
-def score_to_music21(score: Score, *, divisions: int = 4) -> Any:
-    """A music21 ``stream.Score`` for ``score`` (quantised to ``divisions`` steps per beat)."""
-    from music21 import clef, instrument, key, layout, metadata, meter, stream, tempo  # noqa: PLC0415
+def layout_of(score: Score, *, divisions: int = 4) -> Layout:
+    """The notation plan ``musicxml_bytes`` follows (key, staves, clefs, voices, pickup)."""
+    check_divisions(divisions)
+    return plan_layout(quantize_score(score, divisions), divisions, source=score)
+
+
+# ---- building music21 objects ----------------------------------------------------------------
+def _clef(name: str) -> Any:
+    from music21 import clef  # noqa: PLC0415
+
+    if name == "percussion":
+        return clef.PercussionClef()
+    return {"treble": clef.TrebleClef, "bass": clef.BassClef, "treble8vb": clef.Treble8vbClef,
+            "bass8vb": clef.Bass8vbClef, "treble8va": clef.Treble8vaClef}[name]()
+
+
+def _spellings(voice: list[tuple[int, int, int]], keys: list[Key]) -> dict[tuple[int, int], tuple[str, int, int]]:
+    """``(start, pitch) -> (step, alter, octave)`` for one voice: its top line spelled as a
+    melody (see ``spell_line``), the other chord notes by the key alone."""
+    names: dict[tuple[int, int], tuple[str, int, int]] = {}
+    tops: dict[int, int] = {}
+    for start, _end, pitch in voice:
+        tops[start] = max(tops.get(start, -1), pitch)
+        k = key_at(keys, start)
+        names[(start, pitch)] = spell(pitch, k.sharps, k.minor)
+    line = sorted(tops.items())
+    i = 0
+    while i < len(line):  # runs of the line in one key
+        k = key_at(keys, line[i][0])
+        j = i
+        while j < len(line) and key_at(keys, line[j][0]) == k:
+            j += 1
+        for (start, pitch), name in zip(line[i:j], spell_line([p for _s, p in line[i:j]], k.sharps, k.minor)):
+            names[(start, pitch)] = name
+        i = j
+    return names
+
+
+def _note_start(voice_by_pitch: dict[int, list[tuple[int, int]]], pitch: int, at: int) -> int:
+    for start, end in voice_by_pitch.get(pitch, ()):
+        if start <= at < end:
+            return start
+    return at
+
+
+def _pitched(step: str, alter: int, octave: int, length: Fraction) -> Any:
+    from music21 import note, pitch  # noqa: PLC0415
+
+    p = pitch.Pitch(step=step, octave=octave)
+    if alter:
+        p.accidental = pitch.Accidental(alter)
+    return note.Note(p, quarterLength=length)
+
+
+def _span_elements(span, bar: Bar, layout: Layout, *, drum: bool, names, by_pitch) -> list[tuple[Fraction, Any]]:
+    """Written elements ``(offset in the measure, element)`` for one span inside one bar."""
+    from music21 import chord, note, percussion, tie  # noqa: PLC0415
+
+    div = layout.divisions
+    left, right, sounding = span
+    beat = beat_length(bar.numerator, bar.denominator)
+    bar_len = Fraction(bar.end - bar.start, div)
+    if bar.start == 0 and layout.pickup:
+        bar_len = Fraction(bar.numerator * 4, bar.denominator)  # positions as in a full bar
+    pos = Fraction(left - bar.start, div)
+    length = Fraction(right - left, div)
+    content_start = max(bar.start, layout.pickup if bar.start == 0 else bar.start)
+    offset0 = Fraction(left - content_start, div)
+    pieces = written_values(pos, length, beat, bar_len, rest=not sounding, triplets=div % 3 == 0)
+    out = []
+    at = offset0
+    for i, piece in enumerate(pieces):
+        if not sounding:
+            element = note.Rest(quarterLength=piece)
+            if piece == bar_len and len(pieces) == 1 and pos == 0:
+                element.fullMeasure = True
+        else:
+            members = []
+            for pitch_number, from_prev, to_next in sounding:
+                tie_type = _TIES.get((from_prev or i > 0, to_next or i < len(pieces) - 1))
+                if drum:
+                    member = note.Unpitched(quarterLength=piece)
+                    member.displayStep, member.displayOctave = _drum_display(pitch_number)
+                    if pitch_number in _CYMBALS:
+                        member.notehead = "x"
+                else:
+                    start = _note_start(by_pitch, pitch_number, left)
+                    step, alter, octave = names[(start, pitch_number)]
+                    member = _pitched(step, alter, octave, piece)
+                    member.editorial.jukebox_tied = from_prev or i > 0
+                if tie_type:
+                    member.tie = tie.Tie(tie_type)
+                members.append(member)
+            if len(members) == 1:
+                element = members[0]
+            elif drum:
+                element = percussion.PercussionChord(members, quarterLength=piece)
+            else:
+                element = chord.Chord(members, quarterLength=piece)
+        out.append((at, element))
+        at += piece
+    return out
+
+
+def _mark_accidentals(measure_notes: list[tuple[Fraction, Any]], key: Key) -> None:
+    """Show exactly the accidentals a reader needs in one measure of one staff: against the key
+    signature and earlier accidentals on the same line and octave; none on tied continuations."""
+    from music21 import pitch  # noqa: PLC0415
+
+    alters = key_alters(key.sharps)
+    state: dict[tuple[str, int], int] = {}
+    for _offset, n in sorted(measure_notes, key=lambda pair: pair[0]):
+        p = n.pitch
+        alter = int(p.accidental.alter) if p.accidental is not None else 0
+        current = state.get((p.step, p.octave), alters[p.step])
+        if getattr(n.editorial, "jukebox_tied", False):
+            if p.accidental is not None:
+                p.accidental.displayStatus = False
+            continue
+        if alter != current:
+            if p.accidental is None:
+                p.accidental = pitch.Accidental("natural")
+            p.accidental.displayStatus = True
+        elif p.accidental is not None:
+            p.accidental.displayStatus = False
+        state[(p.step, p.octave)] = alter
+
+
+def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: bool) -> list[Any]:
+    """Measures for one staff: clef, key and time signatures, tempo marks (``header``), voices."""
+    from music21 import key as m21key, meter, stream, tempo  # noqa: PLC0415
+
+    div = layout.divisions
+    edges = [b.start for b in layout.bars]
+    voices = []
+    for notes in staff.voices:
+        spans = _segments(notes, edges, layout.total)
+        by_pitch: dict[int, list[tuple[int, int]]] = {}
+        for s, e, p in notes:
+            by_pitch.setdefault(p, []).append((s, e))
+        names = {} if drum else _spellings(notes, layout.keys)
+        voices.append((notes, spans, names, by_pitch))
+    measures = []
+    previous_ts = None
+    previous_key = None
+    for bar in layout.bars:
+        m = stream.Measure(number=bar.number)
+        lo = max(bar.start, layout.pickup) if bar.start == 0 else bar.start
+        if bar.start == 0 and layout.pickup:
+            m.paddingLeft = float(Fraction(layout.pickup, div))
+            m.showNumber = stream.enums.ShowNumber.NEVER
+        if bar.start == 0:
+            m.insert(0, _clef(staff.clef))
+        ts = (bar.numerator, bar.denominator)
+        if ts != previous_ts:
+            m.insert(0, meter.TimeSignature(f"{bar.numerator}/{bar.denominator}"))
+            previous_ts = ts
+        k = key_at(layout.keys, bar.start)
+        if not drum and k != previous_key and (previous_key is None or (k.sharps, k.minor) != (previous_key.sharps, previous_key.minor)):
+            m.insert(0, m21key.KeySignature(k.sharps))
+        previous_key = k
+        if header:
+            for at, bpm in layout.tempos:
+                if lo <= max(at, layout.pickup) < bar.end or (bar is layout.bars[0] and at <= lo):
+                    number, referent = metronome(bpm, bar.numerator, bar.denominator)
+                    mark = tempo.MetronomeMark(number=number, referent=float(referent))
+                    m.insert(float(Fraction(max(at, lo) - lo, div)), mark)
+        written_voices = []
+        for v, (notes, spans, names, by_pitch) in enumerate(voices):
+            if v > 0 and not any(s < bar.end and e > lo for s, e, _p in notes):
+                continue
+            elements = []
+            for span in spans:
+                if span[0] >= lo and span[1] <= bar.end:
+                    elements += _span_elements(span, bar, layout, drum=drum, names=names, by_pitch=by_pitch)
+            written_voices.append(elements)
+        if not drum:
+            pitched = []
+            for elements in written_voices:
+                for offset, element in elements:
+                    if element.isNote:
+                        pitched.append((offset, element))
+                    elif element.isChord:
+                        pitched += [(offset, n) for n in element.notes]
+            _mark_accidentals(pitched, k)
+        if len(written_voices) == 1:
+            for offset, element in written_voices[0]:
+                m.insert(offset, element)
+        else:
+            for v, elements in enumerate(written_voices):
+                voice = stream.Voice(id=str(v + 1))
+                for offset, element in elements:
+                    voice.insert(offset, element)
+                m.insert(0, voice)
+        _beam(m, written_voices)
+        measures.append(m)
+    return measures
+
+
+def _beam(m, written_voices) -> None:
+    from music21.stream import makeNotation  # noqa: PLC0415
+
+    targets = [m] if len(written_voices) == 1 else list(m.voices)
+    for target in targets:
+        try:
+            makeNotation.makeTupletBrackets(target, inPlace=True)
+        except Exception:  # noqa: BLE001 - music21 raises assorted errors on odd tuplets; brackets are cosmetic
+            pass
+    try:
+        m.makeBeams(inPlace=True)
+    except Exception:  # noqa: BLE001 - beams are cosmetic; an unbeamable measure stays flagged
+        pass
+
+
+def score_to_music21(score: Score, *, divisions: int = 4, subtitle: str = "", composer: str | None = None) -> Any:
+    """A music21 ``stream.Score`` for ``score`` (quantised to ``divisions`` steps per beat).
+    ``subtitle`` names model and seed (see ``score_titles``); ``composer`` None = "AI Jukebox"."""
+    from music21 import instrument, layout as m21layout, metadata, stream  # noqa: PLC0415
 
     check_divisions(divisions)
     q = quantize_score(score, divisions)
-    tracks = [t for t in q.tracks if t.notes]
-    if not tracks:
+    if not any(t.notes for t in q.tracks):
         raise ExportError("nothing to export: the score has no notes")
-    bars = q.bar_starts(q.end_beat)
-    end_beat = max(q.end_beat, bars[-1] + q.time_signature_at(bars[-1]).bar_beats)
-    total = round(end_beat * divisions)
-
-    def header(first: bool):
-        def items():
-            out = [(Fraction(round(s.beat * divisions), divisions), meter.TimeSignature(f"{s.numerator}/{s.denominator}"))
-                   for s in q.time_signatures]
-            for k in q.key_signatures or []:
-                sig = key.KeySignature(max(-7, min(7, k.sharps)))
-                out.append((Fraction(round(k.beat * divisions), divisions), sig.asKey("minor" if k.minor else "major")))
-            if first:
-                out += [(Fraction(round(t.beat * divisions), divisions),
-                         tempo.MetronomeMark(number=round(t.bpm, 2), referent=1.0)) for t in q.tempos]
-            return out
-        return items
-
+    plan = plan_layout(q, divisions, source=score)
     m21 = stream.Score()
-    m21.metadata = metadata.Metadata(title=score.title or "AI Jukebox take", composer="AI Jukebox")
+    m21.metadata = metadata.Metadata(title=score.title or "AI Jukebox take")
+    if composer is None or composer:
+        m21.metadata.composer = "AI Jukebox" if composer is None else composer
+    if subtitle:
+        m21.metadata.movementName = subtitle
     first = True
-    for index, track in enumerate(tracks):
-        name = track.name or ("Drums" if track.is_drum else f"Track {index + 1}")
-        if track.is_drum:
+    for index, part_plan in enumerate(plan.parts):
+        if part_plan.is_drum:
             inst = instrument.UnpitchedPercussion()
             inst.midiChannel = 9
-            parts = [(_make_part(stream.Part, _staff_notes(track, divisions, lambda p: True), total, divisions,
-                                 drum=True, clef_obj=clef.PercussionClef(), header=header(first)), inst)]
-        elif track.program in PIANO_PROGRAMS:
-            inst = instrument.instrumentFromMidiProgram(track.program)
-            upper = _make_part(stream.PartStaff, _staff_notes(track, divisions, lambda p: p >= MIDDLE_C), total,
-                               divisions, drum=False, clef_obj=clef.TrebleClef(), header=header(first))
-            lower = _make_part(stream.PartStaff, _staff_notes(track, divisions, lambda p: p < MIDDLE_C), total,
-                               divisions, drum=False, clef_obj=clef.BassClef(), header=header(False))
-            twin = copy.deepcopy(inst)  # both staves name the same instrument (else a dangling IDREF)
-            parts = [(upper, inst), (lower, twin)]
         else:
-            inst = instrument.instrumentFromMidiProgram(track.program)
-            pitches = [n.pitch for n in track.notes]
-            low = sum(pitches) / len(pitches) < 55
-            parts = [(_make_part(stream.Part, _staff_notes(track, divisions, lambda p: True), total, divisions,
-                                 drum=False, clef_obj=clef.BassClef() if low else clef.TrebleClef(),
-                                 header=header(first)), inst)]
+            inst = instrument.instrumentFromMidiProgram(part_plan.program)
+        parts = []
+        for s, staff in enumerate(part_plan.staves):
+            cls = stream.Part if len(part_plan.staves) == 1 else stream.PartStaff
+            part = cls()
+            for measure in _staff_measures(staff, plan, drum=part_plan.is_drum, header=first and s == 0):
+                part.append(measure)
+            parts.append((part, inst if s == 0 else copy.deepcopy(inst)))  # both staves name it (IDREF)
         first = False
-        for staff, (part, part_inst) in enumerate(parts):
-            part.id = f"P{index + 1}" + (f"-{staff + 1}" if staff else "")
-            part_inst.partName = name
+        for staff_index, (part, part_inst) in enumerate(parts):
+            part.id = f"P{index + 1}" + (f"-{staff_index + 1}" if staff_index else "")
+            part_inst.partName = part_plan.name
             part_inst.instrumentId = f"P{index + 1}-I1"  # stable ids: same score, same file
             part_inst.partId = f"P{index + 1}"
-            part.insert(0, part_inst)
-            part.partName = name
+            part.getElementsByClass("Measure")[0].insert(0, part_inst)
+            part.partName = part_plan.name
             m21.insert(0, part)
         if len(parts) == 2:
-            m21.insert(0, layout.StaffGroup([p for p, _i in parts], name=name, symbol="brace"))
+            m21.insert(0, m21layout.StaffGroup([p for p, _i in parts], name=part_plan.name, symbol="brace"))
     return m21
 
 
-def musicxml_bytes(score: Score, *, divisions: int = 4) -> bytes:
+def musicxml_bytes(score: Score, *, divisions: int = 4, subtitle: str = "", composer: str | None = None) -> bytes:
     """The uncompressed MusicXML 4.0 document for ``score``."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter  # noqa: PLC0415
 
-    m21 = score_to_music21(score, divisions=divisions)
+    m21 = score_to_music21(score, divisions=divisions, subtitle=subtitle, composer=composer)
     try:
-        return _fix_percussion(GeneralObjectExporter(m21).parse())
+        exporter = GeneralObjectExporter(m21)
+        exporter.makeNotation = False
+        return _fix_percussion(exporter.parse())
     except Exception as exc:  # music21 raises many types; report which note it choked on
         raise ExportError(f"music21 could not write MusicXML: {type(exc).__name__}: {exc}") from exc
 
@@ -274,13 +433,14 @@ def mxl_bytes(xml: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def export_musicxml(score: Score, path: str | os.PathLike, *, divisions: int = 4) -> Path:
+def export_musicxml(score: Score, path: str | os.PathLike, *, divisions: int = 4, subtitle: str = "",
+                    composer: str | None = None) -> Path:
     """Write ``.musicxml`` (or ``.xml``) or compressed ``.mxl`` atomically; returns the path."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".musicxml", ".xml", ".mxl"):
         raise ExportError(f"{target.name}: MusicXML files end in .musicxml, .xml or .mxl")
-    xml = musicxml_bytes(score, divisions=divisions)
+    xml = musicxml_bytes(score, divisions=divisions, subtitle=subtitle, composer=composer)
     atomic_write_bytes(target, mxl_bytes(xml) if suffix == ".mxl" else xml)
     return target
 

@@ -19,9 +19,9 @@ from jukebox_gui.core.music.score import KeySignature, Note, Score, TempoChange,
 
 def band() -> Score:
     piano = Track(program=0, name="Piano", notes=[
-        Note(0.0, 1.0, 72), Note(0.0, 1.0, 48), Note(1.0, 0.5, 64), Note(1.5, 0.33, 76),
+        Note(0.0, 1.0, 72), Note(0.0, 1.0, 76), Note(0.0, 1.0, 48), Note(1.0, 0.5, 64), Note(1.5, 0.33, 76),
         Note(3.0, 2.0, 67),  # crosses the bar line at beat 4: a tie
-        Note(2.0, 1.0, 52), Note(2.5, 1.0, 55),  # overlapping in the bass staff: a chord with ties
+        Note(2.0, 1.0, 52), Note(2.5, 1.0, 55),  # overlapping in the bass staff: two voices
     ])
     flute = Track(program=73, name="Flute", notes=[Note(i * 0.5, 0.5, 79 + i % 3) for i in range(24)])
     drums = Track(is_drum=True, name="Kit", notes=[Note(i * 0.5, 0.25, (36, 42, 38, 42)[i % 4]) for i in range(16)])

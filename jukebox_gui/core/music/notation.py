@@ -1,0 +1,603 @@
+"""Notation decisions for a Score, before any library sees it: key, spelling, staves, voices,
+clefs, written note values, pickup, metronome marks. ``musicxml`` turns the plan into music21.
+
+Times here are integer grid steps (``divisions`` per quarter-note beat) of a quantised Score.
+Pure Python; music21 is imported only for its Krumhansl-Schmuckler key analysis.
+
+- Key: the source's key signatures when it has them (changes kept), else music21's
+  Krumhansl-Schmuckler estimate of the whole piece, with a key change only where two or more
+  8-bar sections in a row clearly prefer another key.
+- Spelling: the scale's own names; chromatic notes on the side of the line of fifths nearer the
+  key (C major: C#, Eb, F#, Bb), a semitone step to the next note of the line decides the rest.
+- Staves: keyboards on a grand staff split by hand (span, position, ledger lines), a chorale-like
+  texture (mostly three or four notes at once) on two staves of two voices each, anything wider
+  than one staff on a grand staff, otherwise one staff with the clef that needs fewest ledger lines.
+- Voices: notes that start and end together are a chord; overlapping ones go to further voices.
+- Written values: split at bar lines, then into plain or dotted values that show the beat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterable
+
+from .gm_names import KEYBOARD_PROGRAMS, program_name
+from .score import Score, Track
+
+GridNote = tuple[int, int, int]  # (start, end, pitch) in grid steps
+STEPS = "CDEFGAB"
+STEP_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+FIFTHS_BASE = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}  # line-of-fifths position
+SHARP_ORDER = "FCGDAEB"
+GRAND_STAFF_PROGRAMS = KEYBOARD_PROGRAMS | {46}  # + Orchestral Harp
+MAX_VOICES = 4
+SECTION_BARS = 8
+MAELZEL = (40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 63, 66, 69, 72, 76, 80, 84, 88, 92, 96, 100,
+           104, 108, 112, 116, 120, 126, 132, 138, 144, 152, 160, 168, 176, 184, 192, 200, 208)
+# clef name -> (sign, line, octave change, diatonic index of the bottom staff line)
+CLEFS = {
+    "treble": ("G", 2, 0, 30),  # E4
+    "bass": ("F", 4, 0, 18),  # G2
+    "treble8vb": ("G", 2, -1, 23),  # sounds an octave lower: E3
+    "bass8vb": ("F", 4, -1, 11),
+    "treble8va": ("G", 2, 1, 37),
+}
+_GENERIC_NAME = ("track", "midi", "untitled", "staff", "part", "instrument", "inst", "channel", "ch", "")
+
+
+# ---- key -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Key:
+    start: int  # grid step where it begins (a bar line)
+    sharps: int  # -7..7
+    minor: bool = False
+    name: str = ""  # "G major", "e minor"
+
+
+def analyse_key(notes: Iterable[tuple[int, float]]) -> tuple[int, bool, str, float]:
+    """music21's Krumhansl-Schmuckler estimate for ``(pitch, duration in beats)`` pairs:
+    ``(sharps, minor, name, correlation)``; C major when there are no notes."""
+    from music21 import analysis, note, stream  # noqa: PLC0415
+
+    container = stream.Stream()
+    offset = 0.0
+    for pitch, length in notes:
+        n = note.Note(int(pitch))
+        n.quarterLength = max(0.25, float(length))
+        container.insert(offset, n)
+        offset += 1.0
+    if not len(container):
+        return 0, False, "C major", 0.0
+    found = analysis.discrete.KrumhanslSchmuckler().getSolution(container)
+    sharps = max(-7, min(7, int(found.sharps)))
+    return sharps, found.mode == "minor", str(found), float(found.correlationCoefficient)
+
+
+def _key_weights(found_key: str, notes: list[tuple[int, float]]) -> float:
+    """Correlation of a named key with ``notes`` (Krumhansl-Schmuckler profiles)."""
+    from music21 import analysis, key, note, stream  # noqa: PLC0415
+
+    container = stream.Stream()
+    for i, (pitch, length) in enumerate(notes):
+        n = note.Note(int(pitch))
+        n.quarterLength = max(0.25, float(length))
+        container.insert(float(i), n)
+    ks = analysis.discrete.KrumhanslSchmuckler()
+    tonic, mode = found_key.split()
+    dist = ks._getPitchClassDistribution(container)  # noqa: SLF001 - the same weights music21 uses
+    weights = ks.getWeights(mode)
+    shift = key.Key(tonic, mode).tonic.pitchClass
+    rotated = [weights[(pc - shift) % 12] for pc in range(12)]
+    return _pearson(dist, rotated)
+
+
+def _pearson(a, b) -> float:
+    n = len(a)
+    ma, mb = sum(a) / n, sum(b) / n
+    cov = sum((x - ma) * (y - mb) for x, y in zip(a, b))
+    va = sum((x - ma) ** 2 for x in a) ** 0.5
+    vb = sum((y - mb) ** 2 for y in b) ** 0.5
+    return cov / (va * vb) if va and vb else 0.0
+
+
+def estimate_keys(score: Score, bars: list[int], divisions: int) -> list[Key]:
+    """The keys to write: the source's (snapped to bar lines), else estimated (see module note)."""
+    def bar_at(grid: int) -> int:
+        return min(bars[:-1] or [0], key=lambda b: (abs(b - grid), b))
+
+    if score.key_signatures:
+        keys: list[Key] = []
+        for k in sorted(score.key_signatures, key=lambda k: k.beat):
+            start = 0 if not keys else bar_at(round(k.beat * divisions))
+            item = Key(start, max(-7, min(7, k.sharps)), k.minor)
+            if keys and keys[-1].start == start:
+                keys[-1] = item
+            elif not keys or (keys[-1].sharps, keys[-1].minor) != (item.sharps, item.minor):
+                keys.append(item)
+        return keys
+    pitched = [(n.start, n.pitch, n.duration) for t in score.tracks if not t.is_drum for n in t.notes]
+    if not pitched:
+        return [Key(0, 0, False, "C major")]
+    sharps, minor, name, _corr = analyse_key((p, d) for _s, p, d in pitched)
+    keys = [Key(0, sharps, minor, name)]
+    if len(bars) - 1 < 3 * SECTION_BARS:
+        return keys
+    sections = []  # (start grid, name, sharps, minor) where a section clearly prefers another key
+    for i in range(0, len(bars) - 1, SECTION_BARS):
+        lo, hi = bars[i], bars[min(i + SECTION_BARS, len(bars) - 1)]
+        notes = [(p, d) for s, p, d in pitched if lo <= s * divisions < hi]
+        if len(notes) < 16:
+            sections.append(None)
+            continue
+        s_sharps, s_minor, s_name, s_corr = analyse_key(notes)
+        if s_sharps != sharps and s_corr - _key_weights(name, notes) > 0.25:
+            sections.append((lo, s_name, s_sharps, s_minor))
+        else:
+            sections.append(None)
+    current = (sharps, minor)
+    for i, section in enumerate(sections):
+        after = sections[i + 1] if i + 1 < len(sections) else None
+        if section and after and section[2] == after[2] and (section[2], section[3]) != current:
+            keys.append(Key(section[0], section[2], section[3], section[1]))
+            current = (section[2], section[3])
+        elif section is None and current != (sharps, minor) and (i == 0 or sections[i - 1] is None):
+            keys.append(Key(bars[i * SECTION_BARS], sharps, minor, name))
+            current = (sharps, minor)
+    return keys
+
+
+def key_at(keys: list[Key], grid: int) -> Key:
+    current = keys[0]
+    for k in keys:
+        if k.start <= grid:
+            current = k
+    return current
+
+
+def key_alters(sharps: int) -> dict[str, int]:
+    """Step -> alteration that the key signature gives it."""
+    alters = dict.fromkeys(STEPS, 0)
+    if sharps > 0:
+        for step in SHARP_ORDER[:sharps]:
+            alters[step] = 1
+    elif sharps < 0:
+        for step in reversed(SHARP_ORDER):
+            if sharps == 0:
+                break
+            alters[step] = -1
+            sharps += 1
+    return alters
+
+
+# ---- spelling --------------------------------------------------------------------------------
+Spelled = tuple[str, int, int]  # (step, alter, octave)
+
+
+def _candidates(pitch: int) -> list[tuple[str, int]]:
+    pc = pitch % 12
+    return [(s, a) for s in STEPS for a in (-1, 0, 1) if (STEP_PC[s] + a) % 12 == pc]
+
+
+def _octave(pitch: int, step: str, alter: int) -> int:
+    return (pitch - alter - STEP_PC[step]) // 12 - 1
+
+
+def spell(pitch: int, sharps: int, minor: bool = False) -> Spelled:
+    """The name of ``pitch`` in a key: diatonic notes by the scale, chromatic ones nearer the key
+    on the line of fifths (ties: sharps in minor keys, the raised leading note; flats in major)."""
+    low, high = sharps - 1, sharps + 5  # the key's seven positions on the line of fifths
+
+    def cost(candidate):
+        step, alter = candidate
+        pos = FIFTHS_BASE[step] + 7 * alter
+        distance = low - pos if pos < low else pos - high if pos > high else 0
+        return distance, (alter < 0) if minor else (alter > 0), abs(alter)
+
+    step, alter = min(_candidates(pitch), key=cost)
+    return step, alter, _octave(pitch, step, alter)
+
+
+def spell_line(pitches: list[int], sharps: int, minor: bool = False) -> list[Spelled]:
+    """Spell a melodic line: chromatic notes that step by a semitone to the next note take the
+    letter next to that note's (G# before A, Ab before G)."""
+    names = [spell(p, sharps, minor) for p in pitches]
+    alters = key_alters(sharps)
+    for i in range(len(pitches) - 1):
+        step, alter, _o = names[i]
+        if alter == alters[step]:
+            continue  # diatonic
+        nxt = pitches[i + 1] - pitches[i]
+        if abs(nxt) != 1:
+            continue
+        target = STEPS[(STEPS.index(names[i + 1][0]) - nxt) % 7]
+        for s, a in _candidates(pitches[i]):
+            if s == target:
+                names[i] = (s, a, _octave(pitches[i], s, a))
+    return names
+
+
+def diatonic_index(step: str, octave: int) -> int:
+    return octave * 7 + STEPS.index(step)
+
+
+def ledger_lines(index: int, clef: str) -> int:
+    """Ledger lines a note at diatonic ``index`` needs on a five-line staff with ``clef``."""
+    bottom = CLEFS[clef][3]
+    top = bottom + 8
+    if index > top:
+        return (index - top) // 2
+    if index < bottom:
+        return (bottom - index) // 2
+    return 0
+
+
+def _plain_index(pitch: int) -> int:
+    step, alter, octave = spell(pitch, 0)
+    return diatonic_index(step, octave)
+
+
+def choose_clef(pitches: list[int]) -> str:
+    """The clef that keeps the notes nearest the staff (octave clefs only when clearly better)."""
+    if not pitches:
+        return "treble"
+    indices = [_plain_index(p) for p in pitches]
+
+    def cost(name):
+        plain = name in ("treble", "bass")
+        return sum(ledger_lines(i, name) ** 2 for i in indices) / len(indices) + (0 if plain else 0.6)
+
+    return min(("treble", "bass", "treble8vb", "bass8vb", "treble8va"), key=cost)
+
+
+# ---- staves and voices -----------------------------------------------------------------------
+@dataclass
+class StaffPlan:
+    clef: str
+    voices: list[list[GridNote]]
+
+
+@dataclass
+class PartPlan:
+    name: str
+    program: int
+    is_drum: bool
+    staves: list[StaffPlan]
+    kind: str = "single"  # single, grand, chorale, drums
+
+
+def restrike(notes: Iterable[GridNote]) -> list[GridNote]:
+    """Sorted notes where a re-struck pitch ends the earlier note, as in MIDI; empty ones dropped."""
+    ordered = sorted(notes)
+    last: dict[int, int] = {}
+    for i, (start, end, pitch) in enumerate(ordered):
+        j = last.get(pitch)
+        if j is not None and ordered[j][1] > start:
+            ordered[j] = (ordered[j][0], start, pitch)
+        last[pitch] = i
+    return [n for n in ordered if n[1] > n[0]]
+
+
+def _onsets(notes: list[GridNote]) -> list[tuple[int, list[GridNote]]]:
+    groups: dict[int, list[GridNote]] = {}
+    for n in notes:
+        groups.setdefault(n[0], []).append(n)
+    return sorted(groups.items())
+
+
+def polyphony_profile(notes: list[GridNote]) -> tuple[float, float]:
+    """(share of onsets where three to five notes sound, share where more than five do)."""
+    onsets = _onsets(notes)
+    if not onsets:
+        return 0.0, 0.0
+    rich = crowded = 0
+    ordered = sorted(notes)
+    for start, _group in onsets:
+        sounding = sum(1 for s, e, _p in ordered if s <= start < e)
+        rich += 3 <= sounding <= 5
+        crowded += sounding > 5
+    return rich / len(onsets), crowded / len(onsets)
+
+
+def split_hands(notes: list[GridNote]) -> tuple[list[GridNote], list[GridNote]]:
+    """Upper and lower staff of a keyboard part: at each onset the new notes are cut at the
+    point that keeps each hand within about an octave, near where it was, without crossing,
+    and with few ledger lines (treble above, bass below)."""
+    upper: list[GridNote] = []
+    lower: list[GridNote] = []
+    centre = [67.0, 50.0]
+    held: list[tuple[int, int, int]] = []  # (end, pitch, hand)
+    for start, group in _onsets(notes):
+        held = [h for h in held if h[0] > start]
+        group = sorted(group, key=lambda n: n[2])
+        best, best_cost = 0, None
+        for cut in range(len(group) + 1):
+            hands = (group[cut:], group[:cut])
+            cost = 0.0
+            for hand, new in enumerate(hands):
+                if not new:
+                    continue
+                pitches = [n[2] for n in new] + [h[1] for h in held if h[2] == hand]
+                span = max(pitches) - min(pitches)
+                cost += 8.0 * max(0, span - 12) + 6.0 * max(0, len(pitches) - 5)
+                cost += sum(0.35 * abs(n[2] - centre[hand]) for n in new)
+                clef = "treble" if hand == 0 else "bass"
+                cost += sum(3.0 * ledger_lines(_plain_index(n[2]), clef) for n in new)
+            up = [n[2] for n in hands[0]] + [h[1] for h in held if h[2] == 0]
+            down = [n[2] for n in hands[1]] + [h[1] for h in held if h[2] == 1]
+            if up and down and min(up) < max(down):
+                cost += 20.0 * (max(down) - min(up))
+            if best_cost is None or cost < best_cost:
+                best, best_cost = cut, cost
+        for hand, new in enumerate((group[best:], group[:best])):
+            if new:
+                (upper if hand == 0 else lower).extend(new)
+                centre[hand] = 0.6 * centre[hand] + 0.4 * sum(n[2] for n in new) / len(new)
+                held += [(n[1], n[2], hand) for n in new]
+    return upper, lower
+
+
+def split_by_rank(notes: list[GridNote], upper_voices: int = 2) -> tuple[list[GridNote], list[GridNote]]:
+    """Chorale staves: at each onset the top ``upper_voices`` sounding notes go to the upper staff."""
+    upper: list[GridNote] = []
+    lower: list[GridNote] = []
+    held: list[tuple[int, int, int]] = []  # (end, pitch, staff)
+    for start, group in _onsets(notes):
+        held = [h for h in held if h[0] > start]
+        sounding = sorted([(h[1], h[2], None) for h in held] + [(n[2], -1, n) for n in group], reverse=True)
+        for rank, (_pitch, staff, new) in enumerate(sounding):
+            if new is None:
+                continue
+            taken_up = sum(1 for h in held if h[2] == 0)
+            to_upper = rank < upper_voices and taken_up < upper_voices
+            (upper if to_upper else lower).append(new)
+            held.append((new[1], new[2], 0 if to_upper else 1))
+    return upper, lower
+
+
+def rank_voices(notes: list[GridNote], count: int = 2) -> list[list[GridNote]]:
+    """``count`` voices by pitch rank (voice 1 the highest); extra notes join the nearest voice."""
+    voices: list[list[GridNote]] = [[] for _ in range(count)]
+    busy: dict[int, tuple[int, int]] = {}  # voice -> (end, pitch)
+    for start, group in _onsets(notes):
+        busy = {v: b for v, b in busy.items() if b[0] > start}
+        free = [v for v in range(count) if v not in busy]
+        group = sorted(group, key=lambda n: -n[2])
+        if not free:
+            for n in group:
+                v = min(busy, key=lambda v: abs(busy[v][1] - n[2]))
+                voices[v].append(n)
+            continue
+        if len(group) <= len(free):
+            # keep the order: voices above the held notes take the higher new notes
+            chosen = _ordered_slots(group, free, busy)
+        else:
+            chosen = []
+            for i, n in enumerate(group):
+                chosen.append(free[min(len(free) - 1, i * len(free) // len(group))])
+        for n, v in zip(group, chosen):
+            voices[v].append(n)
+            busy[v] = (max(busy.get(v, (0, 0))[0], n[1]), n[2])
+    return [v for v in voices if v] or [[]]
+
+
+def _ordered_slots(group: list[GridNote], free: list[int], busy: dict[int, tuple[int, int]]) -> list[int]:
+    """Free voices for new notes (highest first), preferring slots consistent with held pitches."""
+    best, best_cost = None, None
+    from itertools import combinations  # noqa: PLC0415
+
+    for slots in combinations(free, len(group)):
+        cost = 0
+        for n, v in zip(group, slots):
+            for hv, (_e, hp) in busy.items():
+                if (hv < v and hp < n[2]) or (hv > v and hp > n[2]):
+                    cost += 1
+        if best_cost is None or cost < best_cost:
+            best, best_cost = list(slots), cost
+    return best or free[: len(group)]
+
+
+def event_voices(notes: list[GridNote], max_voices: int = MAX_VOICES) -> list[list[GridNote]]:
+    """Notes that start and end together are one chord; a chord that starts while another voice
+    still sounds goes to the next free voice (up to ``max_voices``; beyond that it shares voice 1,
+    whose overlaps become tied chords)."""
+    chords: dict[tuple[int, int], list[GridNote]] = {}
+    for n in notes:
+        chords.setdefault((n[0], n[1]), []).append(n)
+    voices: list[list[GridNote]] = []
+    ends: list[int] = []
+    for (start, end), members in sorted(chords.items(), key=lambda kv: (kv[0][0], -max(n[2] for n in kv[1]))):
+        for v, voice_end in enumerate(ends):
+            if voice_end <= start:
+                voices[v] += members
+                ends[v] = end
+                break
+        else:
+            if len(voices) < max_voices:
+                voices.append(list(members))
+                ends.append(end)
+            else:
+                voices[0] += members
+                ends[0] = max(ends[0], end)
+    # voice 1 carries the highest line: order voices by mean pitch
+    voices.sort(key=lambda v: -sum(n[2] for n in v) / len(v))
+    return voices or [[]]
+
+
+def part_name(track: Track, index: int) -> str:
+    name = (track.name or "").strip()
+    bare = name.lower().rstrip("0123456789 #:-_.").strip()
+    if not name or bare in _GENERIC_NAME:
+        return "Drums" if track.is_drum else program_name(track.program)
+    return name
+
+
+def plan_part(track: Track, divisions: int, index: int) -> PartPlan:
+    """Staves, clefs and voices for one track (quantised)."""
+    raw = [(round(n.start * divisions), round(n.end * divisions), n.pitch) for n in track.notes]
+    name = part_name(track, index)
+    if track.is_drum:
+        notes = _drum_lengths(restrike(raw))
+        return PartPlan(name, track.program, True, [StaffPlan("percussion", [notes])], "drums")
+    notes = restrike(raw)
+    rich, crowded = polyphony_profile(notes)
+    pitches = [n[2] for n in notes]
+    if track.program not in GRAND_STAFF_PROGRAMS and rich >= 0.5 and crowded <= 0.1:
+        upper, lower = split_by_rank(notes)
+        staves = [StaffPlan("treble", rank_voices(upper)), StaffPlan(_lower_clef(lower), rank_voices(lower))]
+        return PartPlan(name, track.program, False, staves, "chorale")
+    clef = choose_clef(pitches)
+    far = sum(1 for p in pitches if ledger_lines(_plain_index(p), clef) > 3)
+    if track.program in GRAND_STAFF_PROGRAMS or far > 0.02 * len(pitches):
+        upper, lower = split_hands(notes)
+        staves = [StaffPlan("treble", event_voices(upper)), StaffPlan("bass", event_voices(lower))]
+        return PartPlan(name, track.program, False, staves, "grand")
+    return PartPlan(name, track.program, False, [StaffPlan(clef, event_voices(notes))], "single")
+
+
+def _lower_clef(notes: list[GridNote]) -> str:
+    return "bass" if not notes else min(("bass", "treble8vb"), key=lambda c: (
+        sum(ledger_lines(_plain_index(n[2]), c) ** 2 for n in notes) + (0 if c == "bass" else 0.6 * len(notes))))
+
+
+def _drum_lengths(notes: list[GridNote]) -> list[GridNote]:
+    """Drum hits last until the next hit (at most a beat's worth of their own length): one
+    chord voice without tied overlaps. Lengths of drum notes carry no meaning in MIDI."""
+    starts = sorted({n[0] for n in notes})
+    following = {s: (starts[i + 1] if i + 1 < len(starts) else None) for i, s in enumerate(starts)}
+    out = []
+    for start, end, pitch in notes:
+        nxt = following[start]
+        out.append((start, min(end, nxt) if nxt is not None else end, pitch))
+    return out
+
+
+# ---- time: bars, pickup, written values, metronome -------------------------------------------
+def beat_length(numerator: int, denominator: int) -> Fraction:
+    """Quarter-note length of one beat (a dotted quarter in 6/8, 9/8, 12/8 and 3/8)."""
+    if denominator >= 8 and numerator % 3 == 0:
+        return Fraction(3 * 4, denominator)
+    return Fraction(4, denominator)
+
+
+def _values(triplets: bool) -> list[Fraction]:
+    plain = [Fraction(1, 32) * 2 ** k for k in range(8)]  # 128th .. whole
+    values = set(plain) | {v * Fraction(3, 2) for v in plain[:-1]}
+    if triplets:
+        values |= {v * Fraction(2, 3) for v in plain[1:]}
+    return sorted(v for v in values if v <= 6)
+
+
+_PLAIN = _values(False)
+_WITH_TRIPLETS = _values(True)
+
+
+def written_values(pos: Fraction, length: Fraction, beat: Fraction, bar: Fraction, *, rest: bool,
+                   triplets: bool = False) -> list[Fraction]:
+    """Split ``length`` starting ``pos`` quarters into a bar into note values that show the beat:
+    one value when it is a plain or dotted one that starts on a beat (or stays within one, or
+    is a short syncopation on the half beat), else tied pieces that end on beats. Rests are
+    stricter: a rest starts where its own value divides the bar position."""
+    values = _WITH_TRIPLETS if triplets else _PLAIN
+    out: list[Fraction] = []
+    while length > 0:
+        piece = _first_value(pos, length, beat, bar, rest, values)
+        out.append(piece)
+        pos += piece
+        length -= piece
+    return out
+
+
+def _first_value(pos, length, beat, bar, rest, values) -> Fraction:
+    if rest and pos == 0 and length == bar:
+        return length  # a whole-bar rest
+    fits = [v for v in values if v <= length]
+    if not fits:
+        return length
+    into_beat = pos % beat
+    to_beat = beat - into_beat
+    if rest:
+        for v in reversed(fits):
+            if (pos % v == 0 or (into_beat == 0 and v == beat)) and (v <= beat or into_beat == 0 and pos % v == 0):
+                return v
+        return fits[0]
+    if length in values:
+        if into_beat == 0 or length <= to_beat:
+            return length
+        if into_beat * 2 == beat and length <= beat:
+            return length  # eighth-quarter-eighth, sixteenth-eighth-sixteenth
+    if into_beat:
+        limit = to_beat
+        choice = [v for v in fits if v <= limit]
+        return choice[-1] if choice else fits[0]
+    # on a beat: the longest value that lands on a beat line
+    for v in reversed(fits):
+        if (pos + v) % beat == 0:
+            return v
+    return fits[-1]
+
+
+def metronome(bpm: float, numerator: int, denominator: int) -> tuple[int, Fraction]:
+    """A whole-number metronome mark and its beat note: a dotted quarter in compound time.
+    Maelzel's marks (…, 116, 120, 126, …) win when within 2 %, else the nearest whole BPM."""
+    referent = beat_length(numerator, denominator) if denominator >= 8 and numerator % 3 == 0 else Fraction(1)
+    per_beat = bpm / float(referent)
+    near = min(MAELZEL, key=lambda m: abs(m - per_beat))
+    number = near if abs(near - per_beat) <= 0.02 * per_beat else round(per_beat)
+    return max(1, int(number)), referent
+
+
+@dataclass
+class Bar:
+    start: int  # grid steps
+    end: int
+    numerator: int
+    denominator: int
+    number: int
+
+
+@dataclass
+class Layout:
+    parts: list[PartPlan]
+    keys: list[Key]
+    bars: list[Bar]
+    pickup: int  # grid steps of silence cut from the front (a pickup bar); 0 when none
+    total: int
+    divisions: int
+    tempos: list[tuple[int, float]] = field(default_factory=list)  # (grid step, quarter bpm)
+
+
+def make_bars(score: Score, divisions: int) -> tuple[list[Bar], int]:
+    """Bars of a quantised score to the end of its last bar, and the pickup length (the silence
+    before the first note when the first bar is only partly filled)."""
+    starts = score.bar_starts(score.end_beat)
+    last = starts[-1]
+    end_beat = max(score.end_beat, last + score.time_signature_at(last).bar_beats)
+    if end_beat - 1e-9 > last + score.time_signature_at(last).bar_beats:
+        starts = score.bar_starts(end_beat)
+    grid = [round(b * divisions) for b in starts]
+    total = round(end_beat * divisions)
+    while grid and grid[-1] >= total:
+        grid.pop()
+    bars = []
+    for i, start in enumerate(grid):
+        end = grid[i + 1] if i + 1 < len(grid) else total
+        ts = score.time_signature_at(start / divisions)
+        bars.append(Bar(start, end, ts.numerator, ts.denominator, i + 1))
+    first = min((round(n.start * divisions) for t in score.tracks for n in t.notes), default=0)
+    pickup = first if bars and 0 < first < bars[0].end else 0
+    if pickup:
+        for bar in bars:
+            bar.number -= 1
+    return bars, pickup
+
+
+def plan_layout(score: Score, divisions: int, source: Score | None = None) -> Layout:
+    """The whole notation plan for a quantised score (see ``quantize_score``); the key comes
+    from ``source`` (the unquantised score) when given, so it is music21's analysis of the take."""
+    bars, pickup = make_bars(score, divisions)
+    edges = [b.start for b in bars] + [bars[-1].end]
+    parts = [plan_part(t, divisions, i) for i, t in enumerate(score.tracks) if t.notes]
+    return Layout(parts=parts, keys=estimate_keys(source or score, edges, divisions), bars=bars, pickup=pickup,
+                  total=bars[-1].end, divisions=divisions,
+                  tempos=[(round(t.beat * divisions), t.bpm) for t in sorted(score.tempos, key=lambda t: t.beat)])
