@@ -11,7 +11,7 @@ SOUNDFONT_SRC := /usr/share/sounds/sf2/TimGM6mb.sf2
 SOUNDFONT := soundfonts/TimGM6mb.sf2
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench demo-models package install-desktop uninstall-desktop smoke clean
+.PHONY: install run test test-fast bench demo-models package install-desktop uninstall-desktop smoke clean
 
 install: .stamp-apt .stamp-venv $(SOUNDFONT)
 
@@ -43,11 +43,15 @@ smoke: install
 test: install
 	QT_QPA_PLATFORM=offscreen PYTHONUNBUFFERED=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# the edit-test loop: everything but the slow tests and the wall-clock (timing) checks
+test-fast: install
+	QT_QPA_PLATFORM=offscreen PYTHONUNBUFFERED=1 $(BIN)/python -m pytest -m "not slow and not timing" $(PYTEST_ARGS)
+
 bench: install
 	$(BIN)/python -m benchmarks all
 
 demo-models: install
-	$(BIN)/python -m jukebox_gui.core.ml.builtin_models --retrain
+	$(BIN)/python -m jukebox_gui.cli models builtin --retrain
 
 package: install
 	$(BIN)/python -m pip install -q 'pyinstaller>=6.10'

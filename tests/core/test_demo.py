@@ -1,7 +1,8 @@
 """Demo corpora built from music21's bundled corpus (real music21, real MIDI, real files).
 
-The full corpora build once per checkout into the persistent test home; the build-mechanics
-tests (cancel, stale cache, skipped tunes, worker pool) use a tiny plan in an isolated home.
+The full corpora build once per checkout (tests/conftest.py keeps them for later sessions); the
+build-mechanics tests (cancel, stale cache, skipped tunes, worker pool) use a tiny plan in an
+isolated home.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def built(request):
     return request.param, demo.demo_corpus_dir(request.param)
 
 
+@pytest.mark.slow
 def test_full_corpora_have_300_playable_files(built):
     name, folder = built
     files = sorted(folder.glob("*.mid"))

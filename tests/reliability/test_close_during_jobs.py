@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 import struct
 import time
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -62,14 +61,14 @@ def test_close_during_scan(qtbot, window, tmp_path, monkeypatch):
     _close_while_running(qtbot, window, worker, lambda ev: any(getattr(e, "done", 0) > 50 for e in ev), monkeypatch)
 
 
-def test_close_during_training_keeps_the_last_checkpoint(qtbot, window, tmp_path, monkeypatch):
-    from jukebox_gui.core.demo import demo_corpus_dir
+@pytest.mark.slow
+def test_close_during_training_keeps_the_last_checkpoint(qtbot, window, tmp_path, monkeypatch, demo_corpus):
     from jukebox_gui.core.ml import checkpoints
     from jukebox_gui.core.ml.callbacks import BatchEnd
 
     corpus = tmp_path / "tunes"
     corpus.mkdir()
-    for f in sorted(Path(demo_corpus_dir("irish")).glob("*.mid"))[:30]:
+    for f in sorted(demo_corpus("irish").glob("*.mid"))[:30]:  # the session's: the window's home is empty
         shutil.copy(f, corpus / f.name)
     out = tmp_path / "run"
     worker = workers.train_worker(workers.TrainRequest(source=str(corpus), out_dir=out, preset="tiny",
@@ -101,6 +100,7 @@ def test_close_during_generation(qtbot, window, tmp_path, monkeypatch):
     _close_while_running(qtbot, window, worker, lambda ev: len(ev) >= 2, monkeypatch)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", ["mid_render", "final_pass"])
 def test_close_during_rendering(qtbot, window, monkeypatch, moment):
     """mid_render: notes a second apart, so progress comes while FluidSynth runs; final_pass: dense

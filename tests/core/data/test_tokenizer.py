@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -74,17 +73,11 @@ def test_round_trip_real_files(tok, real_midi_files):
         assert_round_trip(read_midi(path), tok)
 
 
-def test_round_trip_demo_corpora(tok):
-    """Every file of both demo corpora (when built in this checkout's test home)."""
-    from jukebox_gui.core import paths
-
-    files: list[Path] = []
-    for name in ("irish", "bach"):
-        folder = paths.data_dir() / "demo" / name
-        if (folder / "manifest.json").exists():
-            files += sorted(folder.glob("*.mid"))
-    if not files:
-        pytest.skip("demo corpora not built in this test home (jukebox corpus demo ...)")
+@pytest.mark.slow
+def test_round_trip_demo_corpora(tok, demo_corpus):
+    """Every file of both demo corpora."""
+    files = [path for name in ("irish", "bach") for path in sorted(demo_corpus(name).glob("*.mid"))]
+    assert len(files) > 600
     failures = []
     for path in files:
         try:
