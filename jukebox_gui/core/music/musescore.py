@@ -106,3 +106,31 @@ def musescore_convert_many(pairs: list[tuple[str | os.PathLike, str | os.PathLik
         job.write_text(json.dumps([{"in": str(a), "out": str(b)} for a, b in resolved]), encoding="utf-8")
         _run_headless(["-j", str(job)], timeout)
     return [dst if _made(dst) else None for _src, dst in resolved]
+
+
+def render_pages(src: str | os.PathLike, out_dir: str | os.PathLike, *, stem: str | None = None,
+                 dpi: int = 100, timeout: float = 120.0) -> list[Path]:
+    """PNG pages of ``src`` (MusicXML, MIDI, ...) laid out by MuseScore, for people to look at:
+    MuseScore writes a PDF, ``pdftoppm`` turns each page into ``STEM-N.png``; without pdftoppm
+    MuseScore writes the PNGs itself. Returns the pages in order."""
+    source = Path(src).resolve()
+    folder = Path(out_dir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = stem or source.stem
+    for old in folder.glob(f"{name}-*.png"):
+        old.unlink()
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        with tempfile.TemporaryDirectory(prefix="jukebox-pages-") as scratch:
+            pdf = musescore_convert(source, Path(scratch) / f"{name}.pdf", timeout=timeout)
+            try:
+                subprocess.run([pdftoppm, "-r", str(dpi), "-png", str(pdf), str(folder / name)],
+                               capture_output=True, timeout=timeout, check=True)
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise ExportError(f"pdftoppm could not render {pdf.name}: {exc}") from exc
+    else:
+        _run_headless(["-r", str(dpi), "-o", str(folder / f"{name}.png"), str(source)], timeout)
+    pages = sorted(folder.glob(f"{name}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    if not pages:
+        raise ExportError(f"MuseScore made no pages for {source.name}")
+    return pages

@@ -231,7 +231,7 @@ def _mark_accidentals(measure_notes: list[tuple[Fraction, Any]], key: Key) -> No
 
 def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: bool) -> list[Any]:
     """Measures for one staff: clef, key and time signatures, tempo marks (``header``), voices."""
-    from music21 import key as m21key, meter, stream, tempo  # noqa: PLC0415
+    from music21 import bar as bar_module, key as m21key, meter, stream, tempo  # noqa: PLC0415
 
     div = layout.divisions
     edges = [b.start for b in layout.bars]
@@ -297,6 +297,8 @@ def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: boo
                 m.insert(0, voice)
         _beam(m, written_voices)
         measures.append(m)
+    if measures:
+        measures[-1].rightBarline = bar_module.Barline("final")
     return measures
 
 
@@ -326,11 +328,13 @@ def score_to_music21(score: Score, *, divisions: int = 4, subtitle: str = "", co
         raise ExportError("nothing to export: the score has no notes")
     plan = plan_layout(q, divisions, source=score)
     m21 = stream.Score()
-    m21.metadata = metadata.Metadata(title=score.title or "AI Jukebox take")
+    title = score.title or "AI Jukebox take"
+    m21.metadata = metadata.Metadata(title=title)
+    m21.metadata.movementName = title
     if composer is None or composer:
         m21.metadata.composer = "AI Jukebox" if composer is None else composer
-    if subtitle:
-        m21.metadata.movementName = subtitle
+    if subtitle:  # MuseScore 3 shows movement-title as the title and movement-number as the subtitle
+        m21.metadata.movementNumber = subtitle
     first = True
     for index, part_plan in enumerate(plan.parts):
         if part_plan.is_drum:
@@ -349,6 +353,7 @@ def score_to_music21(score: Score, *, divisions: int = 4, subtitle: str = "", co
         for staff_index, (part, part_inst) in enumerate(parts):
             part.id = f"P{index + 1}" + (f"-{staff_index + 1}" if staff_index else "")
             part_inst.partName = part_plan.name
+            part_inst.partAbbreviation = part_plan.name if len(part_plan.name) <= 5 else part_plan.name[:3] + "."
             part_inst.instrumentId = f"P{index + 1}-I1"  # stable ids: same score, same file
             part_inst.partId = f"P{index + 1}"
             part.getElementsByClass("Measure")[0].insert(0, part_inst)

@@ -349,7 +349,9 @@ def split_by_rank(notes: list[GridNote], upper_voices: int = 2) -> tuple[list[Gr
             if new is None:
                 continue
             taken_up = sum(1 for h in held if h[2] == 0)
-            to_upper = rank < upper_voices and taken_up < upper_voices
+            pitch = new[2]
+            # ranks decide, within reach: above G4 is the upper staff's, below D3 the lower's
+            to_upper = pitch >= 67 or (pitch > 50 and rank < upper_voices and taken_up < upper_voices)
             (upper if to_upper else lower).append(new)
             held.append((new[1], new[2], 0 if to_upper else 1))
     return upper, lower
@@ -442,7 +444,7 @@ def plan_part(track: Track, divisions: int, index: int) -> PartPlan:
     notes = restrike(raw)
     rich, crowded = polyphony_profile(notes)
     pitches = [n[2] for n in notes]
-    if track.program not in GRAND_STAFF_PROGRAMS and rich >= 0.5 and crowded <= 0.1:
+    if track.program not in GRAND_STAFF_PROGRAMS and rich >= 0.5 and crowded <= 0.25:
         upper, lower = split_by_rank(notes)
         staves = [StaffPlan("treble", rank_voices(upper)), StaffPlan(_lower_clef(lower), rank_voices(lower))]
         return PartPlan(name, track.program, False, staves, "chorale")
@@ -456,8 +458,9 @@ def plan_part(track: Track, divisions: int, index: int) -> PartPlan:
 
 
 def _lower_clef(notes: list[GridNote]) -> str:
-    return "bass" if not notes else min(("bass", "treble8vb"), key=lambda c: (
-        sum(ledger_lines(_plain_index(n[2]), c) ** 2 for n in notes) + (0 if c == "bass" else 0.6 * len(notes))))
+    """Bass clef, as in every chorale on two staves, unless the lower voices sit far above it."""
+    far = sum(1 for n in notes if ledger_lines(_plain_index(n[2]), "bass") > 3)
+    return "treble8vb" if notes and far > 0.02 * len(notes) else "bass"
 
 
 def _drum_lengths(notes: list[GridNote]) -> list[GridNote]:
@@ -539,9 +542,12 @@ def _first_value(pos, length, beat, bar, rest, values) -> Fraction:
 
 def metronome(bpm: float, numerator: int, denominator: int) -> tuple[int, Fraction]:
     """A whole-number metronome mark and its beat note: a dotted quarter in compound time.
-    Maelzel's marks (…, 116, 120, 126, …) win when within 2 %, else the nearest whole BPM."""
+    A whole number stays; otherwise Maelzel's marks (…, 116, 120, 126, …) win when within 2 %
+    (121.29, a tempo bin, becomes 120 and still falls in that bin), else the nearest whole BPM."""
     referent = beat_length(numerator, denominator) if denominator >= 8 and numerator % 3 == 0 else Fraction(1)
     per_beat = bpm / float(referent)
+    if abs(per_beat - round(per_beat)) < 0.01:
+        return max(1, round(per_beat)), referent  # the source's own whole number
     near = min(MAELZEL, key=lambda m: abs(m - per_beat))
     number = near if abs(near - per_beat) <= 0.02 * per_beat else round(per_beat)
     return max(1, int(number)), referent
