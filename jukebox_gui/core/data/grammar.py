@@ -207,6 +207,7 @@ class RemiState:
     melodic_programs: frozenset[int] = frozenset()  # melodic programs used so far
     _pending: dict = field(default_factory=dict)
     _static: np.ndarray | None = field(default=None, init=False, repr=False)
+    _full_band: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         g = self.grammar
@@ -317,8 +318,10 @@ class RemiState:
         if not self.allow_tempo or (self.single_tempo and self.tempo is not None):
             mask &= ~g.is_tempo
         if self.max_programs is not None and len(self.melodic_programs) >= self.max_programs:
-            mask &= ~(g.is_program & (g.program_value >= 0)
-                      & ~np.isin(g.program_value, sorted(self.melodic_programs)))
+            if self._full_band is None:  # the set cannot grow any more: compute its mask once
+                self._full_band = ~(g.is_program & (g.program_value >= 0)
+                                    & ~np.isin(g.program_value, sorted(self.melodic_programs)))
+            mask &= self._full_band
         if self.state in (POSITION, TEMPO, DURATION):
             note_start = g.is_program if g.is_program.any() else (g.is_pitch | g.is_drum_pitch)
             if self.max_bar_notes is not None and self.bar_notes >= self.max_bar_notes:

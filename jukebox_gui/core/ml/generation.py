@@ -7,10 +7,22 @@ longest stretch copied from a training file (the bundle's ``originality`` index)
 ``max_copy_bars``, it is regenerated from a derived seed, up to ``max_attempts`` times; the least
 copied take is kept and, if still over the limit, flagged in the report with the source and bars.
 The style check works the same way (``style_check``): a take whose pitch-class entropy, scale
-consistency or groove consistency falls outside the corpus's 10th-90th percentile range (the
-bundle's ``corpus_metrics``) is regenerated too; among the attempts the kept take is the first
+consistency, groove consistency, mean melodic interval or bar repetition (:data:`STYLE_METRICS`)
+falls outside the corpus's 10th-90th percentile range (the bundle's ``corpus_metrics``; a metric
+the profile lacks is not checked) is regenerated too; among the attempts the kept take is the first
 that passes both checks, else the one closest to passing (originality first). The report says
-which style metrics were out of range.
+which style metrics were out of range. Style retries stop early when a metric has been far out of
+range in every attempt, on the same side and further than twice the attempts' own spread, from
+the ``STYLE_GIVE_UP_AFTER``-th attempt on: that model cannot get there (each attempt costs a take's
+time), so the retries go on only for the other metrics (the report's ``style.out_of_reach``).
+
+The corpus palette (the bundle's ``palette``, :mod:`..data.palette`) keeps a take to what its
+corpus does: each attempt picks one corpus piece's instrument set up front (from the seed and
+the attempt; a primer's instruments always belong to it) and the mask offers only those
+programs; only the corpus's time signatures and tempos are offered, and notes per onset and per
+bar stop at the corpus's densest. ``program`` overrides the set. Without a palette (older
+bundles) a take still uses at most 15 melodic programs plus drums, what MIDI channels can play.
+The report lists the take's instruments (``instruments``: count, programs, General MIDI names).
 
 Length is counted on the generated part only (a primer comes on top): ``bars`` (default),
 ``seconds`` or ``notes`` — the first one given among notes, seconds, bars wins.
@@ -145,14 +157,14 @@ def load_primer(config: GenerationConfig, tokenizer: Any) -> tuple[list[int], An
 
 # ---- one sampling pass ----------------------------------------------------------------------------
 def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: list[int], rng,
-                 progress: ProgressSink | None, cancel: CancelToken | None, attempt: int) -> tuple[list[int], Any, dict]:
+                 progress: ProgressSink | None, cancel: CancelToken | None, attempt: int,
+                 limits: dict | None = None) -> tuple[list[int], Any, dict]:
     from ..data.grammar import BAR, POSITION, RemiState
     from .guards import CollapseGuard
     from .sampling import sample
 
     settings = config.sampling
-    state = RemiState(grammar, allow_tempo=config.tempo is None,
-                      programs=frozenset({config.program}) if config.program is not None else None)
+    state = RemiState(grammar, allow_tempo=config.tempo is None, **(limits or {}))
     state.feed(prefix)
     if config.tempo is not None:
         state.tempo = float(config.tempo)  # the clock (seconds) runs at the tempo the take will have
@@ -235,7 +247,8 @@ def _bundle_id(bundle) -> dict[str, Any]:
 def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None = None,
              cancel: CancelToken | None = None, decoder: Any = None) -> Take:
     """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default."""
-    from ..data.grammar import Grammar
+    from ..data.grammar import Grammar, RemiState
+    from ..data.palette import pick_instruments, take_limits, valid_palette
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
@@ -253,20 +266,30 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     index = (getattr(bundle, "extras", None) or {}).get("originality")
     finder = CopyFinder(index) if index else None
     profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
+    palette = valid_palette((getattr(bundle, "extras", None) or {}).get("palette"))
+    palette_limits = take_limits(grammar, palette)
+    primer_programs = _programs_by_notes(RemiState(grammar).feed(prefix).notes) if len(prefix) > 1 else []
     started = time.perf_counter()
     decoder = decoder or make_decoder(bundle)
     load_s = time.perf_counter() - started
 
-    best = None
+    attempts: list[tuple] = []  # (copied, misses, copy bars, attempt, tokens, score, info, copy, new part, metrics)
     sampling_s = 0.0
     total_tokens = 0
     attempts_made = 0
+    out_of_reach: list[str] = []  # style metrics this model misses by far, attempt after attempt
     for attempt in range(config.max_attempts):
         attempts_made += 1
         t0 = time.perf_counter()
+        # the take's band, up front: one corpus piece's instruments (the primer's among them)
+        instruments = None if config.program is not None else pick_instruments(
+            palette, make_rng(seed, attempt, 1), primer_programs)
+        programs = {config.program} if config.program is not None else instruments
+        limits = {**palette_limits, "programs": frozenset(programs) if programs is not None else None}
         with single_thread_blas():
             tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix,
-                                               make_rng(seed, attempt), progress, cancel, attempt)
+                                               make_rng(seed, attempt), progress, cancel, attempt, limits)
+        info["instrument_set"] = instruments
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]
         score = _postprocess(tokenizer.decode(tokens), config)
@@ -275,14 +298,18 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         metrics = score_metrics(new_part)
         misses = _style_misses(metrics, profile) if config.style_check else []
         copied = finder is not None and copy.bars > config.max_copy_bars
-        rank = (copied, len(misses), copy.bars, attempt)
-        if best is None or rank < best[0]:
-            best = (rank, tokens, score, info, copy, new_part, metrics, misses)
-        if not copied and not misses:
+        attempts.append((copied, misses, copy.bars, attempt, tokens, score, info, copy, new_part, metrics))
+        if misses and attempts_made >= STYLE_GIVE_UP_AFTER:
+            out_of_reach = _out_of_reach([a[-1] for a in attempts], profile)
+        if not copied and not [m for m in misses if m not in out_of_reach]:
             break
         log.info("take attempt %d: copies %.2f bars from %s, style out of range: %s; regenerating",
                  attempt + 1, copy.bars, copy.source, ", ".join(misses) or "none")
-    (_c, _m, _b, attempt), tokens, score, info, copy, new_part, metrics, misses = best
+    if out_of_reach:
+        log.info("style check: %s out of this model's reach in %d attempts", ", ".join(out_of_reach), attempts_made)
+    # the kept take: not copied, then the fewest misses this model can fix, then the fewest misses
+    _c, misses, _b, attempt, tokens, score, info, copy, new_part, metrics = min(
+        attempts, key=lambda a: (a[0], len([m for m in a[1] if m not in out_of_reach]), len(a[1]), a[2], a[3]))
     metrics["longest_copy_bars"] = copy.bars
     score.title = score.title or f"AI Jukebox take (seed {seed})"
     elapsed = time.perf_counter() - started
@@ -294,12 +321,18 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         "attempts_made": attempts_made,
         "length": {"bars": len(new_part.bar_starts()) if new_part.note_count else 0,
                    "notes": new_part.note_count, "seconds": round(new_part.duration_seconds, 3),
+                   "notes_per_second": round(new_part.note_count / new_part.duration_seconds, 2)
+                   if new_part.duration_seconds > 0 else 0.0,
                    "primer_bars": info["primer_bars"], "primer_notes": info["primer_notes"]},
+        "instruments": _instruments(score),
+        "time_signatures": sorted({f"{t.numerator}/{t.denominator}" for t in score.time_signatures}),
+        "tempo_bpm": [round(t.bpm, 2) for t in score.tempos],
+        "palette": _palette_report(palette, info["instrument_set"], palette_limits),
         "metrics": metrics,
         "corpus_range": {k: v for k, v in profile.items() if k in metrics},
         "verdicts": compare_to_profile(metrics, profile) if profile else {},
         "style": {"checked": bool(config.style_check and profile), "metrics": list(STYLE_METRICS),
-                  "out_of_range": misses, "ok": not misses},
+                  "out_of_range": misses, "ok": not misses, "out_of_reach": out_of_reach},
         "originality": {**copy.to_dict(), "limit_bars": config.max_copy_bars, "checked": finder is not None,
                         "ok": copy.bars <= config.max_copy_bars, "message": copy.describe()},
         "guards": info["guards"],
@@ -313,7 +346,64 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     return Take(score=score, tokens=tokens, report=report)
 
 
-STYLE_METRICS = ("pitch_class_entropy", "scale_consistency", "groove_consistency")
+STYLE_METRICS = ("pitch_class_entropy", "scale_consistency", "groove_consistency", "mean_abs_interval",
+                 "bar_repetition")
+
+
+def _programs_by_notes(notes) -> list[int]:
+    """Programs of note events (drums -1), most notes first."""
+    from collections import Counter
+
+    counts = Counter(n.program for n in notes)
+    return [p for p, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _instruments(score) -> dict[str, Any]:
+    """The take's instruments: how many, their programs (drums -1) and General MIDI names."""
+    from ..music.gm_names import program_name
+
+    programs = sorted({-1 if t.is_drum else int(t.program) for t in score.tracks if t.notes})
+    return {"count": len(programs), "programs": programs, "names": [program_name(p) for p in programs]}
+
+
+def _palette_report(palette, instrument_set, limits) -> dict[str, Any]:
+    if palette is None:
+        return {"checked": False}
+    return {"checked": True, "instrument_set": instrument_set,
+            "corpus_instruments_per_piece": palette.get("instruments_per_piece"),
+            "corpus_time_signatures": palette.get("time_signatures"),
+            "max_notes_per_onset": limits.get("max_onset_notes"),
+            "max_notes_per_bar": limits.get("max_bar_notes")}
+
+
+# A style metric is given up after this many attempts when it stays out of reach (see below).
+STYLE_GIVE_UP_AFTER = 3
+
+
+def _out_of_reach(tried: list[dict], profile: dict) -> list[str]:
+    """Style metrics that every attempt so far missed on the same side, with even the nearest
+    attempt more than two of the attempts' own standard deviations from the corpus range: more
+    attempts would not get there. (builtin:irish writes 4-6-semitone leaps where the corpus has
+    2.0-3.0, and repeats no bar where the corpus repeats at least 6 %, take after take.)"""
+    import numpy as np
+
+    far = []
+    for key in STYLE_METRICS:
+        band = profile.get(key) or {}
+        if len(tried) < 2 or "p10" not in band or "p90" not in band or any(key not in m for m in tried):
+            continue
+        low, high = float(band["p10"]), float(band["p90"])
+        values = np.array([float(m[key]) for m in tried])
+        spread = 2.0 * float(np.std(values, ddof=1))
+        if (values < low).all():
+            gap = low - float(values.max())
+        elif (values > high).all():
+            gap = float(values.min()) - high
+        else:
+            continue
+        if gap > spread + 1e-9:
+            far.append(key)
+    return far
 
 
 def _style_misses(metrics: dict, profile: dict) -> list[str]:

@@ -184,6 +184,24 @@ def test_style_check_regenerates_takes_outside_the_corpus_range(bundle):
     assert off.report["attempts_made"] == 1 and not off.report["style"]["checked"]
 
 
+def test_style_retries_stop_for_what_the_model_cannot_reach(bundle):
+    from jukebox_gui.core.ml.generation import STYLE_METRICS, _out_of_reach
+
+    assert {"mean_abs_interval", "bar_repetition"} <= set(STYLE_METRICS)
+    hopeless = gen(_with_profile(bundle, -2.0, -1.0), seed=4, bars=4, max_attempts=8)
+    assert hopeless.report["attempts_made"] == 3  # not 8: every attempt missed by far
+    assert hopeless.report["style"]["out_of_reach"] == ["pitch_class_entropy", "scale_consistency",
+                                                        "groove_consistency"]
+    profile = {"mean_abs_interval": {"p10": 2.05, "p90": 2.99}, "bar_repetition": {"p10": 0.06, "p90": 0.41}}
+    takes = lambda mai, rep: [{"mean_abs_interval": a, "bar_repetition": b} for a, b in zip(mai, rep)]  # noqa: E731
+    # builtin:irish as measured: 5-semitone leaps and no repeated bar, take after take
+    assert _out_of_reach(takes([5.3, 5.5, 5.1], [0.0, 0.0, 0.0]), profile) == ["mean_abs_interval",
+                                                                               "bar_repetition"]
+    assert _out_of_reach(takes([3.1, 3.4, 3.0], [0.0, 0.1, 0.0]), profile) == []  # near, or once in range
+    assert _out_of_reach(takes([3.6, 3.7, 3.5], [0.0, 0.05, 0.02]), profile) == ["mean_abs_interval"]
+    assert _out_of_reach(takes([5.0], [0.0]), profile) == []  # one attempt tells nothing
+
+
 def test_primer_opens_the_take(bundle):
     from jukebox_gui.core.demo import demo_corpus_dir
     from jukebox_gui.core.music.midi_io import read_midi
@@ -237,3 +255,103 @@ def test_other_architectures_generate_through_the_training_decoder(arch, tmp_pat
     expected = {"transformer": "NumpyTransformerDecoder", "seed-bilstm": "KerasWindowDecoder"}[arch]
     assert first.report["timing"]["decoder"] == expected
     assert first.report["originality"]["checked"] is False
+
+
+def _with_palette(bundle, palette):
+    import copy
+
+    styled = copy.copy(bundle)
+    styled.extras = {k: v for k, v in bundle.extras.items() if k != "palette"}
+    if palette is not None:
+        styled.extras["palette"] = {"format": "jukebox-palette", "version": 1, **palette}
+    return styled
+
+
+def _channel_programs(path):
+    import mido
+
+    programs = {}
+    for track in mido.MidiFile(path).tracks:
+        for msg in track:
+            if msg.type == "program_change":
+                programs.setdefault(msg.channel, set()).add(msg.program)
+    return programs
+
+
+def test_trained_bundle_has_a_palette_and_takes_keep_to_it(bundle):
+    palette = bundle.extras["palette"]
+    assert palette["programs"] == [40] and "6/8" in palette["time_signatures"]  # demo:irish: fiddle tunes
+    take = gen(bundle, seed=3, bars=8)
+    assert take.report["palette"]["checked"] and take.report["palette"]["instrument_set"] == [40]
+    assert take.report["instruments"] == {"count": 1, "programs": [40], "names": ["Violin"]}
+    assert set(take.report["time_signatures"]) <= set(palette["time_signatures"])
+    assert take.report["length"]["notes_per_second"] > 0
+
+
+def test_take_keeps_to_the_palette_whatever_the_model_wants(bundle, tmp_path):
+    from collections import Counter
+
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate, save_take
+
+    palette = {"instrument_sets": [[-1, 40, 33]], "time_signatures": ["3/4"], "tempos": ["107.74"],
+               "max_notes_per_onset": 2, "max_notes_per_bar": 6}
+    # wants a 4/4 take at 250 BPM for flute; otherwise uniform over whatever is legal (chords, any program)
+    rebel = ScriptedModel(bundle.tokenizer, favour={"Program_73": 9.0, "TimeSig_4/4": 9.0, "Tempo_250.0": 9.0})
+    take = generate(_with_palette(bundle, palette), GenerationConfig(seed=5, bars=8, style_check=False),
+                    decoder=rebel)
+    score = take.score
+    assert score.note_count > 8
+    assert {(s.numerator, s.denominator) for s in score.time_signatures} == {(3, 4)}
+    names = {bundle.tokenizer.token_name(t) for t in take.tokens}
+    assert {n for n in names if n.startswith(("Tempo", "TimeSig"))} == {"Tempo_107.74", "TimeSig_3/4"}
+    assert {-1 if t.is_drum else t.program for t in score.tracks} <= {-1, 40, 33}
+    onsets = Counter(round(n.start, 4) for n, _t in score.all_notes())
+    bars = Counter(int(n.start // 3.0 + 1e-9) for n, _t in score.all_notes())
+    assert max(onsets.values()) <= 2 and max(bars.values()) <= 6
+    report = take.report
+    assert report["time_signatures"] == ["3/4"] and report["palette"]["instrument_set"] == [-1, 40, 33]
+    assert report["instruments"]["count"] == len(report["instruments"]["names"]) >= 2
+    # the same model without the palette (an older bundle) spreads over many instruments and metres,
+    # but never over more programs than MIDI channels play, and never two programs on one channel
+    loose = generate(_with_palette(bundle, None), GenerationConfig(seed=5, bars=16, style_check=False),
+                     decoder=ScriptedModel(bundle.tokenizer))
+    assert loose.report["palette"] == {"checked": False}
+    melodic = {t.program for t in loose.score.tracks if not t.is_drum}
+    assert 8 < len(melodic) <= 15
+    mid, _ = save_take(loose, tmp_path / "loose.mid")
+    assert all(len(programs) == 1 for programs in _channel_programs(mid).values())
+
+
+def test_primer_instruments_join_the_take_and_program_override_wins(bundle):
+    from jukebox_gui.core.demo import demo_corpus_dir
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    primer = "demo:irish/" + sorted(demo_corpus_dir("irish").glob("*.mid"))[0].name  # a fiddle tune
+    palette = {"instrument_sets": [[33, -1]], "time_signatures": ["4/4", "6/8", "2/4", "3/4", "2/2", "9/8"]}
+    styled = _with_palette(bundle, palette)
+    any_model = ScriptedModel(bundle.tokenizer)
+    primed = generate(styled, GenerationConfig(seed=2, bars=4, primer=primer, style_check=False),
+                      decoder=any_model)
+    assert primed.report["palette"]["instrument_set"] == [40, 33, -1]  # the primer's fiddle first
+    assert {-1 if t.is_drum else t.program for t in primed.score.tracks} <= {40, 33, -1}
+    forced = generate(styled, GenerationConfig(seed=2, bars=4, program=0, style_check=False), decoder=any_model)
+    assert {t.program for t in forced.score.tracks} == {0}
+    assert forced.report["palette"]["instrument_set"] is None
+
+
+def test_saved_midi_gives_every_program_its_own_channel(tmp_path):
+    from jukebox_gui.core.ml.generation import Take, save_take
+    from jukebox_gui.core.music.midi_io import read_midi
+    from jukebox_gui.core.music.score import Note, Score, Track
+
+    tracks = [Track(program=p, notes=[Note(float(i), 1.0, 60) for i in range(p + 1)]) for p in range(3)]
+    tracks.append(Track(is_drum=True, notes=[Note(0.0, 0.5, 36)]))  # drums in the middle use up a track index
+    tracks += [Track(program=p, notes=[Note(float(i), 1.0, 60) for i in range(p + 1)]) for p in range(3, 20)]
+    score = Score(tracks=tracks)
+    mid, _ = save_take(Take(score=score, tokens=[], report={}), tmp_path / "band.mid")
+    channels = _channel_programs(mid)
+    assert all(len(programs) == 1 for programs in channels.values()), channels
+    assert channels[9] == {0} and len(channels) == 16
+    back = read_midi(mid)
+    assert back.note_count == score.note_count  # the rarest programs are played by kept ones, not dropped
+    assert {t.program for t in back.tracks if not t.is_drum} == set(range(5, 20))
