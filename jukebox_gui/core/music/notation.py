@@ -183,24 +183,28 @@ def _octave(pitch: int, step: str, alter: int) -> int:
     return (pitch - alter - STEP_PC[step]) // 12 - 1
 
 
+def _fifths_distance(step: str, alter: int, sharps: int) -> int:
+    """How far a name lies outside the key's seven positions on the line of fifths."""
+    pos = FIFTHS_BASE[step] + 7 * alter
+    low, high = sharps - 1, sharps + 5
+    return low - pos if pos < low else pos - high if pos > high else 0
+
+
 def spell(pitch: int, sharps: int, minor: bool = False) -> Spelled:
     """The name of ``pitch`` in a key: diatonic notes by the scale, chromatic ones nearer the key
     on the line of fifths (ties: sharps in minor keys, the raised leading note; flats in major)."""
-    low, high = sharps - 1, sharps + 5  # the key's seven positions on the line of fifths
-
     def cost(candidate):
         step, alter = candidate
-        pos = FIFTHS_BASE[step] + 7 * alter
-        distance = low - pos if pos < low else pos - high if pos > high else 0
-        return distance, (alter < 0) if minor else (alter > 0), abs(alter)
+        return _fifths_distance(step, alter, sharps), (alter < 0) if minor else (alter > 0), abs(alter)
 
     step, alter = min(_candidates(pitch), key=cost)
     return step, alter, _octave(pitch, step, alter)
 
 
 def spell_line(pitches: list[int], sharps: int, minor: bool = False) -> list[Spelled]:
-    """Spell a melodic line: chromatic notes that step by a semitone to the next note take the
-    letter next to that note's (G# before A, Ab before G)."""
+    """Spell a melodic line: a chromatic note that steps by a semitone to the next note takes the
+    letter next to that note's (G# before A, Ab before G) unless that name is far from the key
+    (F then F# in G major stays F, not E#)."""
     names = [spell(p, sharps, minor) for p in pitches]
     alters = key_alters(sharps)
     for i in range(len(pitches) - 1):
@@ -211,8 +215,9 @@ def spell_line(pitches: list[int], sharps: int, minor: bool = False) -> list[Spe
         if abs(nxt) != 1:
             continue
         target = STEPS[(STEPS.index(names[i + 1][0]) - nxt) % 7]
+        limit = _fifths_distance(step, alter, sharps) + 2
         for s, a in _candidates(pitches[i]):
-            if s == target:
+            if s == target and _fifths_distance(s, a, sharps) <= limit:
                 names[i] = (s, a, _octave(pitches[i], s, a))
     return names
 
@@ -238,14 +243,14 @@ def _plain_index(pitch: int) -> int:
 
 
 def choose_clef(pitches: list[int]) -> str:
-    """The clef that keeps the notes nearest the staff (octave clefs only when clearly better)."""
+    """The clef that keeps the notes nearest the staff (octave clefs only when needed)."""
     if not pitches:
         return "treble"
     indices = [_plain_index(p) for p in pitches]
 
-    def cost(name):
-        plain = name in ("treble", "bass")
-        return sum(ledger_lines(i, name) ** 2 for i in indices) / len(indices) + (0 if plain else 0.6)
+    def cost(name):  # octave clefs only where a plain one leaves more than 2 % of notes far off
+        far = sum(1 for i in indices if ledger_lines(i, name) > 3) > 0.02 * len(indices)
+        return far, name not in ("treble", "bass"), sum(ledger_lines(i, name) ** 2 for i in indices)
 
     return min(("treble", "bass", "treble8vb", "bass8vb", "treble8va"), key=cost)
 
@@ -320,9 +325,9 @@ def split_hands(notes: list[GridNote]) -> tuple[list[GridNote], list[GridNote]]:
                 pitches = [n[2] for n in new] + [h[1] for h in held if h[2] == hand]
                 span = max(pitches) - min(pitches)
                 cost += 8.0 * max(0, span - 12) + 6.0 * max(0, len(pitches) - 5)
-                cost += sum(0.35 * abs(n[2] - centre[hand]) for n in new)
+                cost += sum(0.5 * abs(n[2] - centre[hand]) for n in new)
                 clef = "treble" if hand == 0 else "bass"
-                cost += sum(3.0 * ledger_lines(_plain_index(n[2]), clef) for n in new)
+                cost += sum(2.0 * max(0, ledger_lines(_plain_index(n[2]), clef) - 1) for n in new)
             up = [n[2] for n in hands[0]] + [h[1] for h in held if h[2] == 0]
             down = [n[2] for n in hands[1]] + [h[1] for h in held if h[2] == 1]
             if up and down and min(up) < max(down):
@@ -332,7 +337,7 @@ def split_hands(notes: list[GridNote]) -> tuple[list[GridNote], list[GridNote]]:
         for hand, new in enumerate((group[best:], group[:best])):
             if new:
                 (upper if hand == 0 else lower).extend(new)
-                centre[hand] = 0.6 * centre[hand] + 0.4 * sum(n[2] for n in new) / len(new)
+                centre[hand] = 0.3 * centre[hand] + 0.7 * sum(n[2] for n in new) / len(new)
                 held += [(n[1], n[2], hand) for n in new]
     return upper, lower
 
