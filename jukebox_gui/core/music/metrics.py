@@ -17,9 +17,10 @@ Definitions (times in quarter-note beats, drums ignored for pitch metrics):
 - ``polyphony``: mean number of sounding notes while at least one note sounds.
 - ``longest_identical_run``: longest run of consecutive notes of a track with the same pitch and
   duration (the "same note over and over" symptom).
-- ``mean_abs_interval``: mean absolute melodic interval (semitones) of the top line: per pitched
-  track, the highest pitch at each onset; intervals between successive top-line notes, averaged
-  over all tracks (0 with fewer than two top-line notes).
+- ``mean_abs_interval``: mean absolute melodic interval (semitones) of the top line (skyline): per
+  pitched track, the highest pitch at each onset, unless a higher note from an earlier onset is
+  still sounding (an inner voice moving under a held soprano is not melody); intervals between
+  successive top-line notes, averaged over all tracks (0 with fewer than two top-line notes).
 - ``bar_repetition``: share of bars holding a pitched note whose content repeats an earlier bar
   of the piece, transposition-invariant: a bar's signature is the sorted tuple of (onset in the
   bar, pitch - the bar's lowest pitch, duration), times on a 24-per-beat grid (0..1).
@@ -189,13 +190,24 @@ def longest_identical_run(score: Score) -> float:
     return float(best)
 
 
+LEGATO = GRID // 8  # a note ending within 1/8 beat of an onset does not cover it (legato overlap)
+
+
 def top_line(track_notes: Iterable[Note]) -> list[int]:
-    """The highest pitch at each onset of one track, in onset order."""
-    highest: dict[int, int] = {}
+    """Skyline of one track: the highest pitch at each onset, in onset order, leaving out onsets
+    under a higher note still sounding from an earlier onset."""
+    onsets: dict[int, list[Note]] = {}
     for n in track_notes:
-        tick = _ticks(n.start)
-        highest[tick] = max(highest.get(tick, n.pitch), n.pitch)
-    return [highest[t] for t in sorted(highest)]
+        onsets.setdefault(_ticks(n.start), []).append(n)
+    line: list[int] = []
+    sounding: list[tuple[int, int]] = []  # (end tick, pitch) of the notes of earlier onsets
+    for tick in sorted(onsets):
+        pitch = max(n.pitch for n in onsets[tick])
+        sounding = [(e, p) for e, p in sounding if e > tick + LEGATO]
+        if not sounding or pitch >= max(p for _e, p in sounding):
+            line.append(pitch)
+        sounding += [(_ticks(n.end), n.pitch) for n in onsets[tick]]
+    return line
 
 
 def mean_abs_interval(score: Score) -> float:

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from jukebox_gui.core.music.metrics import (
-    METRICS, compare_to_profile, corpus_profile, score_metrics,
+    METRICS, compare_to_profile, corpus_profile, score_metrics, top_line,
 )
 from jukebox_gui.core.music.score import Note, Score, TimeSignature, Track
 
@@ -110,6 +110,19 @@ def test_mean_abs_interval_of_top_line():
     assert score_metrics(two)["mean_abs_interval"] == 2.0
     drums = Score(tracks=[Track(notes=melody([60])), Track(is_drum=True, notes=melody([36, 80, 36]))])
     assert score_metrics(drums)["mean_abs_interval"] == 0.0
+
+
+def test_top_line_skips_inner_voices_under_a_held_note():
+    # soprano holds 72 for two beats while the alto moves 64 -> 60 -> 65: melody 72 -> 74 only
+    held = score_of([Note(0, 2, 72), Note(0, 1, 64), Note(1, 1, 60), Note(2, 1, 74), Note(2, 1, 65)])
+    assert top_line(held.tracks[0].notes) == [72, 74]
+    assert score_metrics(held)["mean_abs_interval"] == 2.0
+    # a long lower note of a chord covers a later, lower onset even when the chord's top is short
+    chord = [Note(0, 1, 72), Note(0, 4, 67), Note(1, 1, 64), Note(2, 1, 69)]
+    assert top_line(chord) == [72, 69]
+    # a legato overlap (the previous note ends 1/16 beat into the next one) still counts as melody
+    legato = [Note(0, 1.0625, 67), Note(1, 1.0625, 65), Note(2, 1, 64)]
+    assert top_line(legato) == [67, 65, 64]
     assert score_metrics(Score())["mean_abs_interval"] == 0.0
 
 
