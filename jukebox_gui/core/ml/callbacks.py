@@ -60,3 +60,38 @@ class BatchCallback(keras.callbacks.Callback):
             if self.cancel.cancelled:
                 self.cancelled = True
                 self.model.stop_training = True
+
+
+class LearningRateSchedule(keras.callbacks.Callback):
+    """Linear warm-up, then cosine decay from ``peak`` to ``peak * min_ratio``, set before each batch.
+
+    Progress is the larger of the step fraction (``total_steps``) and the time fraction of
+    ``time_budget_s`` (seconds of training, counted from ``elapsed_s`` at the start of this run),
+    so a run cut by its time budget still ends on a low learning rate instead of mid-plateau.
+    """
+
+    def __init__(self, peak: float, *, warmup_steps: int, total_steps: int, min_ratio: float,
+                 time_budget_s: float = 0.0, elapsed_s: float = 0.0) -> None:
+        super().__init__()
+        self.peak = float(peak)
+        self.warmup_steps = int(warmup_steps)
+        self.total_steps = max(1, int(total_steps))
+        self.min_ratio = float(min_ratio)
+        self.time_budget_s = float(time_budget_s)
+        self._began = time.monotonic() - float(elapsed_s)
+
+    def rate(self, step: int, seconds: float) -> float:
+        if self.warmup_steps and step < self.warmup_steps:
+            return self.peak * (step + 1) / self.warmup_steps
+        span = max(1, self.total_steps - self.warmup_steps)
+        progress = (step - self.warmup_steps) / span
+        if self.time_budget_s:
+            progress = max(progress, seconds / self.time_budget_s)
+        progress = min(1.0, max(0.0, progress))
+        import math
+
+        return self.peak * (self.min_ratio + (1.0 - self.min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = int(self.model.optimizer.iterations.numpy())
+        self.model.optimizer.learning_rate.assign(self.rate(step, time.monotonic() - self._began))

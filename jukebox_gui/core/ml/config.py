@@ -19,6 +19,7 @@ ARCHITECTURES = ("lstm", "transformer", "seed-bilstm")
 PRESETS = ("tiny", "laptop", "large")
 STRATEGIES = ("default", "mirrored", "multiworker")
 XLA_MODES = ("auto", "on", "off")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class TrainConfig:
     strategy: str = "default"
     threads: int = 0                # 0 = all cores
     xla: str = "auto"               # XLA-compile the train step: auto (see models.use_xla) | on | off
+    transpose: int = 0              # augmentation: each window shifted by a random -N..N semitones (0 = off)
+    lr_schedule: str = "constant"   # constant | cosine (linear warm-up, then cosine decay to min_lr_ratio)
+    warmup_steps: int = 0
+    min_lr_ratio: float = 0.1
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):  # from JSON
@@ -85,6 +90,12 @@ class TrainConfig:
             raise TrainingError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
         if self.xla not in XLA_MODES:
             raise TrainingError(f"unknown XLA mode {self.xla!r}; choose one of {', '.join(XLA_MODES)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise TrainingError(f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+        if not 0 <= int(self.transpose) <= 12:
+            raise TrainingError(f"transposition must be 0..12 semitones, got {self.transpose!r}")
+        if self.warmup_steps < 0 or not 0.0 <= float(self.min_lr_ratio) <= 1.0:
+            raise TrainingError("warm-up steps must not be negative and the minimum lr ratio must be in [0, 1]")
         if self.optimizer not in ("adam", "rmsprop"):
             raise TrainingError(f"unknown optimizer {self.optimizer!r}; choose adam or rmsprop")
         for name in ("epochs", "batch_size"):

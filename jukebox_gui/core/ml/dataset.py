@@ -105,27 +105,40 @@ def plan_epochs(packed: Packed, config: TrainConfig, first: int, last: int) -> E
         if len(found) < batch:  # a tiny corpus: repeat windows to fill one batch
             found = found[rng.integers(0, len(found), size=batch)]
         found = found[: (len(found) // batch) * batch]
+        if config.transpose:  # a 4th column: the window's transposition in semitones
+            shifts = rng.integers(-config.transpose, config.transpose + 1, size=len(found))
+            found = np.concatenate([found[:, :3], shifts[:, None]], axis=1)
         per_epoch.append(found)
         counts.append(targets_in(found, config))
     steps = len(per_epoch[0]) // batch if per_epoch else 0
-    flat = np.concatenate(per_epoch) if per_epoch else np.zeros((0, 3), np.int64)
+    width = max((w.shape[1] for w in per_epoch), default=3)
+    flat = np.concatenate(per_epoch) if per_epoch else np.zeros((0, width), np.int64)
     return EpochPlan(flat, steps, (sum(counts) / max(1, steps * len(per_epoch))))
 
 
 def make_dataset(packed: Packed, windows_: np.ndarray, config: TrainConfig, pad_id: int, *,
-                 drop_remainder: bool = True) -> tf.data.Dataset:
-    """(ids, targets, weights) batches for the windows, in the given order, prefetched."""
+                 drop_remainder: bool = True, pitch_ids: tuple[int, int] | None = None) -> tf.data.Dataset:
+    """(ids, targets, weights) batches for the windows, in the given order, prefetched.
+
+    A 4th window column is a transposition in semitones: ``Pitch`` tokens (ids ``pitch_ids[0]`` to
+    ``pitch_ids[1]``, contiguous and ascending, drums excluded) move by it, clipped to the range."""
     model = config.model
     length = (model.window if model.arch == "seed-bilstm" else model.seq_len) + 1
     flat = tf.constant(packed.flat, dtype=tf.int32)
     offsets = tf.range(length, dtype=tf.int64)
     seed_arch = model.arch == "seed-bilstm"
+    transpose = windows_.shape[1] > 3 and pitch_ids is not None
+    low, high = pitch_ids or (0, 0)
 
     def gather(batch):
         idx = batch[:, 0:1] + offsets[None, :]
         valid = (idx >= batch[:, 1:2]) & (idx < batch[:, 2:3])
         safe = tf.clip_by_value(idx, 0, tf.cast(tf.size(flat) - 1, tf.int64))
         tokens = tf.where(valid, tf.gather(flat, safe), tf.constant(pad_id, tf.int32))
+        if transpose:
+            shift = tf.cast(batch[:, 3:4], tf.int32)
+            is_pitch = (tokens >= low) & (tokens <= high)
+            tokens = tf.where(is_pitch, tf.clip_by_value(tokens + shift, low, high), tokens)
         weights = tf.cast(valid, tf.float32)
         if seed_arch:
             return tokens[:, :-1], tokens[:, -1], weights[:, -1]
@@ -147,30 +160,16 @@ def validation_windows(packed: Packed, config: TrainConfig, limit: int = 2048) -
 
 def split_sequences(sequences: list[np.ndarray], paths: list[str], val_fraction: float, seed: int
                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Train/validation split by source file (every piece of one file lands on one side)."""
+    """Train/validation split by source file (``core.data.split.split_by_file``): every piece of
+    one file lands on one side."""
+    from ..data.split import split_by_file
+
     if len(sequences) < 2:
         raise TrainingError("need at least 2 pieces to hold some out for validation")
     paths = list(paths) if paths and len(paths) == len(sequences) else [str(i) for i in range(len(sequences))]
-    try:
-        from ..data.split import split_by_file
-    except ImportError:
-        split_by_file = _split_by_file
-    train_idx, val_idx = split_by_file(paths, val_fraction, seed)
-    train_idx, val_idx = list(train_idx), list(val_idx)
-    if not train_idx or not val_idx:
-        train_idx, val_idx = _split_by_file(paths, val_fraction, seed)
-    return [sequences[i] for i in train_idx], [sequences[i] for i in val_idx]
-
-
-def _split_by_file(paths: list[str], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
     files = sorted(set(paths))
-    rng = np.random.default_rng(seed)
-    order = [files[i] for i in rng.permutation(len(files))]
-    n_val = min(len(files) - 1, max(1, round(len(files) * val_fraction)))
-    held = set(order[:n_val])
-    if not held:  # one file only: hold out its last pieces instead
-        cut = max(1, round(len(paths) * val_fraction))
-        return list(range(len(paths) - cut)), list(range(len(paths) - cut, len(paths)))
-    train = [i for i, p in enumerate(paths) if p not in held]
-    val = [i for i, p in enumerate(paths) if p in held]
-    return train, val
+    if len(files) < 2:
+        raise TrainingError("need at least 2 files to hold one out for validation")
+    held = {files[i] for i in split_by_file(files, val_fraction, seed)[1]}
+    return ([s for s, p in zip(sequences, paths) if p not in held],
+            [s for s, p in zip(sequences, paths) if p in held])

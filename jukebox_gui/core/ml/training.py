@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import Cancelled, TrainingError
 from ..progress import CancelToken, ProgressSink
 from . import checkpoints
-from .callbacks import BatchCallback, EpochEnd, Stage, perplexity
+from .callbacks import BatchCallback, EpochEnd, LearningRateSchedule, Stage, perplexity
 from .config import TrainConfig, train_config_to_dict
 
 log = logging.getLogger(__name__)
@@ -50,21 +50,26 @@ def _default_tokenizer() -> Any:
 
 
 def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any, Any]:
-    """(tokenized corpus, tokenizer, scan report or None) from a folder / ``demo:NAME`` source or a tokenized corpus."""
-    if isinstance(source, (str, os.PathLike)):
-        from ..data.corpus import tokenize_corpus
-        from ..data.scan import scan
+    """(tokenized corpus, tokenizer, scan report or None) from a folder or ``demo:NAME`` (scanned
+    here), a scan report (the window's scan, reused) or a tokenized corpus."""
+    from ..data.corpus import TokenizedCorpus, tokenize_corpus
+    from ..data.scan import CorpusReport, scan
 
+    if isinstance(source, TokenizedCorpus):
+        if tokenizer is None:
+            raise TrainingError("training on an already tokenized corpus needs its tokenizer")
+        return source, tokenizer, None
+    if isinstance(source, CorpusReport):
+        report = source
+    elif isinstance(source, (str, os.PathLike)):
         emit(Stage("scanning", f"scanning {source}"))
-        report = scan(str(source), progress=emit, cancel=cancel)
-        tokenizer = tokenizer if tokenizer is not None else _default_tokenizer()
-        emit(Stage("tokenizing", "tokenizing the corpus"))
-        return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer, report
-    if not hasattr(source, "sequences"):
-        raise TrainingError(f"cannot train on {type(source).__name__}: give a folder, demo:NAME or a tokenized corpus")
-    if tokenizer is None:
-        raise TrainingError("training on an already tokenized corpus needs its tokenizer")
-    return source, tokenizer, None
+        report = scan(source, progress=emit, cancel=cancel)
+    else:
+        raise TrainingError(f"cannot train on {type(source).__name__}: give a folder, demo:NAME, a scan report "
+                            "or a tokenized corpus")
+    tokenizer = tokenizer if tokenizer is not None else _default_tokenizer()
+    emit(Stage("tokenizing", "tokenizing the corpus"))
+    return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer, report
 
 
 def _relative_name(path: str, folder: str) -> str:
@@ -82,32 +87,25 @@ def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, A
 
         # Names relative to the corpus folder: a bundle must not carry the trainer's absolute paths.
         return [(_relative_name(path, report.folder), score) for path, score in load_scores(report)]
-    paths = list(getattr(corpus, "paths", []) or [])
     named = []
-    for i, seq in enumerate(corpus.sequences):
+    for i, (path, seq) in enumerate(zip(corpus.paths, corpus.sequences)):
         try:
-            named.append((paths[i] if i < len(paths) else f"piece {i}", tokenizer.decode([int(t) for t in seq])))
+            named.append((path, tokenizer.decode([int(t) for t in seq])))
         except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
             log.warning("could not decode piece %d for the corpus profile: %s", i, exc)
     return named
 
 
 def _corpus_extras(corpus: Any, tokenizer: Any, report: Any, emit) -> dict[str, object]:
-    """palette.json, and corpus_metrics.json and originality.json when the music modules are there."""
+    """palette.json, corpus_metrics.json and originality.json."""
     from ..data.palette import corpus_palette
+    from ..music.metrics import corpus_profile
+    from ..music.originality import build_index
 
     extras: dict[str, object] = {}
     palette = corpus_palette(corpus.sequences, tokenizer)  # metres, tempos, instruments, density
     if palette is not None:
         extras["palette"] = palette
-    try:
-        from ..music.metrics import corpus_profile
-        from ..music.originality import build_index
-    except ImportError as exc:
-        log.info("corpus metrics / originality not available: %s", exc)
-        return extras
-    if report is None and not hasattr(tokenizer, "decode"):
-        return extras
     emit(Stage("profiling", "measuring the corpus (metrics, originality index)"))
     named = _named_scores(corpus, tokenizer, report)
     if named:
@@ -126,11 +124,37 @@ def _summary(corpus: Any, n_train: int, n_val: int, packed_tokens: int) -> dict[
             "train_pieces": n_train, "val_pieces": n_val, "train_tokens": packed_tokens, "stats": stats}
 
 
+def _pitch_id_range(tokenizer: Any) -> tuple[int, int] | None:
+    """(first, last) id of the Pitch tokens when they are contiguous and ascending by pitch (else None)."""
+    ids = tokenizer.ids_of_type("Pitch")
+    if not ids or "BPE" in tokenizer.token_types():
+        return None
+    values = [int(tokenizer.token_name(i).split("_", 1)[1]) for i in ids]
+    contiguous = ids == list(range(ids[0], ids[0] + len(ids)))
+    ascending = values == list(range(values[0], values[0] + len(values)))
+    return (ids[0], ids[-1]) if contiguous and ascending else None
+
+
+def _melody(model: Any, tokenizer: Any, config: TrainConfig, train_seqs, val_seqs, emit) -> dict[str, Any] | None:
+    """The held-out melody figures (core.ml.evaluation) for causal models; None for seed-bilstm."""
+    if config.model.arch == "seed-bilstm" or not val_seqs:
+        return None
+    from .evaluation import melody_report, melody_verdict
+
+    emit(Stage("evaluating", "measuring melody on the held-out files (pitch loss vs n-gram baselines)"))
+    report = melody_report(model, tokenizer, config, train_seqs, val_seqs)
+    report["verdict"] = melody_verdict(report)
+    return report
+
+
 def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progress: ProgressSink | None = None,
           cancel: CancelToken | None = None, resume: bool = False, from_bundle: str | os.PathLike | None = None,
           tokenizer: Any = None) -> TrainResult:
     """Train a model on ``source`` and write the bundle ``out_dir``. Raises ``Cancelled`` on cancel
-    (the last checkpoint stays; train again with ``resume=True`` to continue)."""
+    (the last checkpoint stays; train again with ``resume=True`` to continue).
+
+    ``source``: a folder or ``demo:NAME`` (scanned first), a ``CorpusReport`` from a scan already
+    made (the window's: not scanned again), or a ``TokenizedCorpus`` with its ``tokenizer``."""
     emit = progress or (lambda _e: None)
     out = Path(out_dir)
     started = began = time.monotonic()
@@ -154,6 +178,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
 
         config = dataclasses.replace(config, model=base.config.model)
     corpus, tokenizer, report = _prepare_corpus(source, tokenizer, emit, cancel)
+    if report is not None:
+        source = report.source  # training.json records the folder or demo:NAME the scan was given
     if cancel is not None:
         cancel.raise_if_cancelled()
     if base is not None and base.vocab_size != tokenizer.vocab_size:
@@ -181,6 +207,9 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     packed, packed_val = pack(train_seqs), pack(val_seqs)
     pad_id = int(getattr(tokenizer, "pad_id", 0))
     val_ds = make_dataset(packed_val, validation_windows(packed_val, config), config, pad_id, drop_remainder=False)
+    pitch_ids = _pitch_id_range(tokenizer) if config.transpose else None
+    if config.transpose and pitch_ids is None:
+        log.warning("transposition needs plain Pitch tokens (no BPE merges); training without it")
 
     emit(Stage("building", f"building the {config.model.arch} model"))
     strategy = get_strategy(config.strategy)
@@ -206,16 +235,22 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
                            f"{strategy.num_replicas_in_sync} replica(s){', XLA' if xla else ''}"))
 
     started = time.monotonic()  # epochs' elapsed time and ETA leave out corpus preparation
+    schedule = None
+    if config.lr_schedule == "cosine":
+        steps_per_epoch = plan_epochs(packed, config, 0, 1).steps
+        schedule = LearningRateSchedule(config.learning_rate, warmup_steps=config.warmup_steps,
+                                        total_steps=steps_per_epoch * config.epochs, min_ratio=config.min_lr_ratio,
+                                        time_budget_s=config.time_budget_s)
     for epoch in range(start_epoch, config.epochs):
         if stopped != "completed":
             break
         epoch_start = time.monotonic()
         keras.utils.set_random_seed(config.seed + epoch)
         plan = plan_epochs(packed, config, epoch, epoch + 1)
-        train_ds = make_dataset(packed, plan.windows, config, pad_id)
+        train_ds = make_dataset(packed, plan.windows, config, pad_id, pitch_ids=pitch_ids)
         batches = BatchCallback(progress, cancel, steps=plan.steps, targets_per_step=plan.targets_per_step)
         fit = model.fit(train_ds, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=plan.steps,
-                        callbacks=[batches], verbose=0, shuffle=False)
+                        callbacks=[batches] + ([schedule] if schedule is not None else []), verbose=0, shuffle=False)
         if batches.cancelled:
             done = start_epoch if not history.get("loss") else len(history["loss"])
             raise Cancelled(f"training cancelled in epoch {epoch + 1} at batch {batches.batches_done} of {plan.steps}; "
@@ -261,6 +296,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     best = checkpoints.best_dir(out)
     if best is not None:
         checkpoints.load_weights(best, model)
+    melody = _melody(model, tokenizer, config, train_seqs, val_seqs, emit)
     extras = _corpus_extras(corpus, tokenizer, report, emit)
     wall = prior_wall + time.monotonic() - began
     training = {
@@ -270,6 +306,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         "corpus": {"source": str(source) if isinstance(source, (str, os.PathLike)) else None,
                    **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens)},
         "fine_tuned_from": str(base.path) if base is not None else None,
+        "melody": melody,
     }
     emit(Stage("saving", f"writing the bundle {out}"))
     from .bundle import save_bundle

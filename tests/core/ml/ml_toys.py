@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,12 @@ class ToyTokenizer:
 
     def __init__(self, vocab_size: int = 24) -> None:
         self.vocab_size = vocab_size
+
+    def token_types(self) -> list[str]:
+        return ["PAD", "BOS", "EOS"] + ["Toy"] * (self.vocab_size - 3)
+
+    def ids_of_type(self, token_type: str) -> list[int]:
+        return [i for i, t in enumerate(self.token_types()) if t == token_type]
 
     def fingerprint(self) -> str:
         return f"toy-{self.vocab_size}"
@@ -33,12 +38,11 @@ class ToyTokenizer:
         return cls(int(json.loads(Path(path).read_text())["toy_vocab_size"]))
 
 
-@dataclass
-class ToyCorpus:
-    sequences: list
-    paths: list
-    fingerprint: str = "toy-corpus"
-    stats: dict = field(default_factory=dict)
+def ToyCorpus(sequences: list, paths: list, fingerprint: str = "toy-corpus", stats: dict | None = None):
+    """A real TokenizedCorpus (what ``train()`` takes) over toy token ids."""
+    from jukebox_gui.core.data.corpus import TokenizedCorpus
+
+    return TokenizedCorpus(sequences, paths, fingerprint, dict(stats or {}))
 
 
 def make_corpus(pieces: int = 12, length: int = 120, vocab: int = 24, seed: int = 0) -> ToyCorpus:

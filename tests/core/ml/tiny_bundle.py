@@ -3,24 +3,19 @@ test session and shared by the generation and CLI tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 N_TUNES = 40
-
-
-@dataclass
-class TinyCorpus:
-    sequences: list
-    paths: list
-    stats: dict = field(default_factory=dict)
-    fingerprint: str = "tiny-test-corpus"
 
 
 def tiny_bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.getbasetemp() / "tiny-generation-bundle"
     if (out / "config.json").exists():
         return out
+    from jukebox_gui.core.data.corpus import TokenizedCorpus
     from jukebox_gui.core.data.tokenizer import Tokenizer
     from jukebox_gui.core.demo import demo_corpus_dir
     from jukebox_gui.core.ml.config import preset
@@ -29,7 +24,8 @@ def tiny_bundle(tmp_path_factory) -> Path:
 
     files = sorted(demo_corpus_dir("irish").glob("*.mid"))[:N_TUNES]
     tokenizer = Tokenizer()
-    corpus = TinyCorpus([tokenizer.encode(read_midi(f)) for f in files], [f.name for f in files])
+    corpus = TokenizedCorpus([np.asarray(tokenizer.encode(read_midi(f)), dtype=np.int32) for f in files],
+                             [f.name for f in files], "tiny-test-corpus", {})
     config = preset("tiny")
     config = replace(config, epochs=3, model=replace(config.model, units=48, embedding_dim=24, seq_len=64),
                      seed=7, learning_rate=0.01)
