@@ -5,8 +5,9 @@ Times here are integer grid steps (``divisions`` per quarter-note beat) of a qua
 Pure Python; music21 is imported only for its Krumhansl-Schmuckler key analysis.
 
 - Key: the source's key signatures when it has them (changes kept), else music21's
-  Krumhansl-Schmuckler estimate of the whole piece, with a key change only where two or more
-  8-bar sections in a row clearly prefer another key.
+  Krumhansl-Schmuckler estimate of the whole piece (with a modal correction of its signature,
+  see ``fit_signature``), with a key change only where two or more 8-bar sections in a row
+  clearly prefer another key.
 - Spelling: the scale's own names; chromatic notes on the side of the line of fifths nearer the
   key (C major: C#, Eb, F#, Bb), a semitone step to the next note of the line decides the rest.
 - Staves: keyboards on a grand staff split by hand (span, position, ledger lines), a chorale-like
@@ -101,6 +102,42 @@ def _pearson(a, b) -> float:
     return cov / (va * vb) if va and vb else 0.0
 
 
+MODE_NAMES = ("major", "dorian", "phrygian", "lydian", "mixolydian", "minor", "locrian")
+
+
+def _scale_pcs(sharps: int) -> list[int]:
+    tonic = (7 * sharps) % 12  # the major key with that signature
+    return [(tonic + step) % 12 for step in (0, 2, 4, 5, 7, 9, 11)]
+
+
+def fit_signature(pitches: Iterable[int], sharps: int, minor: bool, name: str) -> tuple[int, bool, str]:
+    """A modal correction to Krumhansl-Schmuckler, which knows only major and minor: when a
+    signature up to two steps away on the circle of fifths leaves clearly fewer notes outside its
+    scale (at least 3 % of them, and two), write that one, named as the mode of the same tonic.
+    A tune in A dorian gets one sharp, not A major's three and a natural on every G. Returns
+    ``(sharps, minor, name)``."""
+    counts = [0] * 12
+    for pitch in pitches:
+        counts[pitch % 12] += 1
+    total = sum(counts)
+
+    def outside(sig: int) -> int:
+        scale = set(_scale_pcs(sig))
+        return sum(c for pc, c in enumerate(counts) if pc not in scale)
+
+    options = [sig for sig in range(sharps - 2, sharps + 3) if -7 <= sig <= 7]
+    best = min(options, key=lambda sig: (outside(sig), abs(sig - sharps)))
+    if best == sharps or outside(sharps) - outside(best) < max(2, 0.03 * total):
+        return sharps, minor, name
+    tonic = name.split()[0] if name else "C"
+    tonic_pc = (STEP_PC[tonic[0].upper()] + tonic.count("#") - tonic.count("-")) % 12
+    scale = _scale_pcs(best)
+    if tonic_pc not in scale:  # no mode of that tonic has this signature: name its major key
+        return best, False, f"{best:+d} signature"
+    mode = MODE_NAMES[scale.index(tonic_pc)]
+    return best, mode in ("dorian", "phrygian", "minor", "locrian"), f"{tonic} {mode}"
+
+
 def estimate_keys(score: Score, bars: list[int], divisions: int) -> list[Key]:
     """The keys to write: the source's (snapped to bar lines), else estimated (see module note)."""
     def bar_at(grid: int) -> int:
@@ -120,6 +157,8 @@ def estimate_keys(score: Score, bars: list[int], divisions: int) -> list[Key]:
     if not pitched:
         return [Key(0, 0, False, "C major")]
     sharps, minor, name, _corr = analyse_key((p, d) for _s, p, d in pitched)
+    ks_name = name
+    sharps, minor, name = fit_signature((p for _s, p, _d in pitched), sharps, minor, name)
     keys = [Key(0, sharps, minor, name)]
     if len(bars) - 1 < 3 * SECTION_BARS:
         return keys
@@ -131,7 +170,8 @@ def estimate_keys(score: Score, bars: list[int], divisions: int) -> list[Key]:
             sections.append(None)
             continue
         s_sharps, s_minor, s_name, s_corr = analyse_key(notes)
-        if s_sharps != sharps and s_corr - _key_weights(name, notes) > 0.25:
+        s_sharps, s_minor, s_name = fit_signature((p for p, _d in notes), s_sharps, s_minor, s_name)
+        if s_sharps != sharps and s_corr - _key_weights(ks_name, notes) > 0.25:
             sections.append((lo, s_name, s_sharps, s_minor))
         else:
             sections.append(None)

@@ -140,3 +140,101 @@ def test_open_starts_musescore_detached(tmp_path, monkeypatch):
             break
         time.sleep(0.05)
     assert log.read_text().strip() == str(target.resolve())
+
+
+# ---- readable pages, counted on MuseScore's layout (issue 16) -----------------------------------
+def take_like_melody(seed: int) -> Score:
+    """A take of builtin:irish in miniature: G major, no key signature, a tempo bin's BPM."""
+    rng = random.Random(seed)
+    scale = [55, 57, 59, 60, 62, 64, 66, 67, 69, 71, 72, 74, 76, 78, 79, 81]
+    notes, beat, i = [], 0.0, 7
+    while beat < 32:
+        i = max(0, min(len(scale) - 1, i + rng.choice([-3, -1, -1, 1, 1, 2, 4])))
+        length = rng.choice([0.25, 0.5, 0.5, 0.5, 1.0])
+        notes.append(Note(beat + (rng.uniform(-0.03, 0.03) if beat else 0.0), length, scale[i]))
+        beat += length
+    return Score(tracks=[Track(program=40, name="Violin", notes=notes)], tempos=[TempoChange(0, 121.29004)])
+
+
+def take_like_chorale(seed: int) -> Score:
+    """A take of builtin:bach in miniature: four voices in one Choir track, D major, no key."""
+    rng = random.Random(seed)
+    triads = {1: (62, 66, 69), 4: (67, 71, 62), 5: (69, 73, 64), 6: (71, 62, 66), 2: (64, 67, 71)}
+    ranges = ((67, 79), (60, 72), (53, 67), (40, 60))
+    notes, voices = [], [74, 66, 57, 50]
+    for bar in range(8):
+        for beat in range(4):
+            chord = triads[(1, 4, 5, 1, 6, 2, 5, 1)[(bar * 4 + beat) % 8]]
+            for v, (low, high) in enumerate(ranges):
+                options = [p + 12 * k for p in chord for k in range(-3, 3) if low <= p + 12 * k <= high]
+                voices[v] = min(options, key=lambda p: abs(p - voices[v]))
+                notes.append(Note(bar * 4 + beat + rng.uniform(-0.02, 0.02) * (bar or beat), 1.0, voices[v]))
+    return Score(tracks=[Track(program=52, name="Choir Aahs", notes=notes)], tempos=[TempoChange(0, 84.7)])
+
+
+@needs_mscore
+def test_our_pages_read_better_than_musescores_own_import(real_midi_files, tmp_path):
+    """Round trip exact; accidentals per note no more than MuseScore's import of the same MIDI
+    (and within 1.1x of music21's own score for a demo tune); the analysed key; notes near
+    their staff; whole-number metronome marks. Counted on MuseScore's re-export of both."""
+    from jukebox_gui.core.music.midi_io import write_midi
+    from jukebox_gui.core.music.notation import analyse_key, fit_signature
+    from jukebox_gui.core.music.score_facts import page_facts, whole_numbers
+
+    demo = sample_files(real_midi_files, 1)
+    cases = [("melody", take_like_melody(1), 1), ("chorale", take_like_chorale(2), 2)]  # G and D major
+    cases += [(p.stem, read_midi(p), False) for p in demo]  # keys from the source
+    pairs = []
+    for name, score, _take in cases:
+        midi = tmp_path / f"{name}.mid"
+        write_midi(score, midi)
+        ours = export_musicxml(score, tmp_path / f"{name}.musicxml")
+        pairs += [(ours, tmp_path / f"{name}.back.mid"), (ours, tmp_path / f"{name}.ours.musicxml"),
+                  (midi, tmp_path / f"{name}.import.musicxml")]
+    assert all(musescore.musescore_convert_many(pairs))
+    totals = {"ours": [0, 0], "import": [0, 0]}
+    for name, score, take in cases:
+        back = read_midi(tmp_path / f"{name}.back.mid")
+        got = sorted((round(n.start, 3), n.pitch, t.is_drum) for t in back.tracks for n in t.notes)
+        assert got == [(round(b, 3), p, d) for b, p, d in notated_notes(score)], name
+        ours = page_facts((tmp_path / f"{name}.ours.musicxml").read_bytes())
+        theirs = page_facts((tmp_path / f"{name}.import.musicxml").read_bytes())
+        for label, facts in (("ours", ours), ("import", theirs)):
+            totals[label][0] += facts.accidentals
+            totals[label][1] += facts.notes
+        if take is not False:
+            # music21's Krumhansl-Schmuckler key, its signature corrected for modes (the melody
+            # dwells on A: "A major" to music21, A dorian = the G major scale it is made of)
+            ks = analyse_key((n.pitch, n.duration) for n in score.tracks[0].notes)
+            fitted = fit_signature((n.pitch for n in score.tracks[0].notes), ks[0], ks[1], ks[2])
+            assert ours.first_key == fitted[0] == take, (name, ks, fitted)
+            assert ours.accidentals_per_note <= theirs.accidentals_per_note, name
+        else:
+            assert ours.first_key == score.key_signatures[0].sharps, name
+        assert ours.far_share < 0.02, (name, ours.far_notes, ours.notes)
+        assert whole_numbers(ours.tempos), (name, ours.tempos)
+    assert totals["ours"][0] / totals["ours"][1] <= totals["import"][0] / totals["import"][1], totals
+    assert page_facts((tmp_path / "chorale.ours.musicxml").read_bytes()).staves == 2
+
+
+@needs_mscore
+def test_a_demo_tune_needs_no_more_accidentals_than_music21s_own_score(real_midi_files, tmp_path):
+    import sys
+
+    from jukebox_gui.core.music.score_facts import page_facts
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from benchmarks.score import music21_source
+
+    tune = sample_files(real_midi_files, 2)[1]  # an Irish tune with a source in music21's corpus
+    source = music21_source(tune)
+    if source is None:
+        pytest.skip("no demo corpus manifest (music21's test files stand in)")
+    (tmp_path / "source.musicxml").write_bytes(source)
+    ours = export_musicxml(read_midi(tune), tmp_path / "ours.musicxml")
+    out = musescore.musescore_convert_many([(ours, tmp_path / "ours-ms.musicxml"),
+                                            (tmp_path / "source.musicxml", tmp_path / "source-ms.musicxml")])
+    assert all(out)
+    mine, theirs = (page_facts(p.read_bytes()) for p in out)
+    assert mine.accidentals_per_note <= 1.1 * theirs.accidentals_per_note + 1e-9, (mine.accidentals, theirs.accidentals)
+    assert mine.first_key == theirs.first_key
