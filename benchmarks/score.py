@@ -11,7 +11,8 @@ sides are laid out by the same program), and our MusicXML goes back to MIDI to c
 Figures (targets from the issue): ``round_trip`` share of notes MuseScore plays back (1.0);
 ``accidentals_per_note`` ours vs ``musescore_import`` (ours <=) and ``music21_source`` for demo
 files (ours <= 1.1 x); ``key_equals_analysis`` share of takes whose key signature is music21's
-Krumhansl-Schmuckler key (1.0), ``key_equals_source`` for demo files; ``far_note_share`` notes more
+Krumhansl-Schmuckler key (1.0), ``key_equals_modal_analysis`` the same key with the export's modal
+signature correction, ``key_equals_source`` for demo files; ``far_note_share`` notes more
 than three ledger lines from their staff (< 0.02); ``whole_metronome_marks`` (1.0). The last line
 printed is one JSON object.
 """
@@ -113,17 +114,24 @@ def music21_source(midi: Path) -> bytes | None:
         return None
 
 
-def music21_key(score) -> int:
-    """Sharps of music21's Krumhansl-Schmuckler key for the pitched notes, computed here on its own."""
+def music21_key(score) -> tuple[int, int]:
+    """Sharps of music21's Krumhansl-Schmuckler key for the pitched notes, computed here on its
+    own, and the same with the modal signature correction the export applies (``fit_signature``)."""
     from music21 import note, stream
 
+    from jukebox_gui.core.music.notation import fit_signature
+
     container = stream.Stream()
+    pitches = []
     for i, (n, track) in enumerate(score.all_notes()):
         if not track.is_drum:
             m = note.Note(n.pitch)
             m.quarterLength = max(0.25, n.duration)
             container.insert(float(i), m)
-    return int(container.analyze("KrumhanslSchmuckler").sharps)
+            pitches.append(n.pitch)
+    found = container.analyze("KrumhanslSchmuckler")
+    fitted = fit_signature(pitches, int(found.sharps), found.mode == "minor", str(found))
+    return int(found.sharps), fitted[0]
 
 
 def _measure_batch(files: list[Path], work: Path, divisions: int) -> list[dict]:
@@ -173,7 +181,7 @@ def _measure_batch(files: list[Path], work: Path, divisions: int) -> list[dict]:
         ours_file = page_facts(Path(row["ours_xml"]).read_bytes())
         result["ours_file_tempos"] = ours_file.tempos
         score = row["score"]
-        result["analysis_key"] = music21_key(score)
+        result["analysis_key"], result["fitted_key"] = music21_key(score)
         result["source_key"] = score.key_signatures[0].sharps if score.key_signatures else None
         results.append(result)
     return results
@@ -223,6 +231,9 @@ def summarise(rows: list[dict]) -> dict:
         takes = [r for r in ours if r["take"]]
         if takes:
             figures["key_equals_analysis"] = round(sum(r["ours-ms"]["key"] == r["analysis_key"] for r in takes) / len(takes), 4)
+            figures["key_equals_modal_analysis"] = round(sum(r["ours-ms"]["key"] == r["fitted_key"] for r in takes) / len(takes), 4)
+            figures["key_equals_musescore_import"] = round(sum(r["ours-ms"]["key"] == r.get("import-ms", {}).get("key")
+                                                               for r in takes) / len(takes), 4)
             figures["subtitled"] = sum(any("seed" in c for c in r["ours-ms"]["credits"]) for r in takes)
         demo = [r for r in ours if not r["take"]]
         if demo:

@@ -372,7 +372,10 @@ def musicxml_bytes(score: Score, *, divisions: int = 4, subtitle: str = "", comp
     try:
         exporter = GeneralObjectExporter(m21)
         exporter.makeNotation = False
-        return _fix_percussion(exporter.parse())
+        xml = exporter.parse()
+        if composer == "":  # music21 names itself the composer of a score without one
+            xml = xml.replace(b'<creator type="composer">Music21</creator>', b"")
+        return _fix_percussion(xml)
     except Exception as exc:  # music21 raises many types; report which note it choked on
         raise ExportError(f"music21 could not write MusicXML: {type(exc).__name__}: {exc}") from exc
 
