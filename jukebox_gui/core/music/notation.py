@@ -113,13 +113,13 @@ def _scale_pcs(sharps: int) -> list[int]:
 def fit_signature(pitches: Iterable[int], sharps: int, minor: bool, name: str) -> tuple[int, bool, str]:
     """A modal correction to Krumhansl-Schmuckler, which knows only major and minor: when a
     signature up to two steps away on the circle of fifths leaves clearly fewer notes outside its
-    scale (at least 3 % of them, and two), write that one, named as the mode of the same tonic.
+    scale (at most half as many, and two fewer), write that one, named as the mode of the same
+    tonic. (An Irish take in D with five C naturals and two C sharps: one sharp, D mixolydian.)
     A tune in A dorian gets one sharp, not A major's three and a natural on every G. Returns
     ``(sharps, minor, name)``."""
     counts = [0] * 12
     for pitch in pitches:
         counts[pitch % 12] += 1
-    total = sum(counts)
 
     def outside(sig: int) -> int:
         scale = set(_scale_pcs(sig))
@@ -127,7 +127,7 @@ def fit_signature(pitches: Iterable[int], sharps: int, minor: bool, name: str) -
 
     options = [sig for sig in range(sharps - 2, sharps + 3) if -7 <= sig <= 7]
     best = min(options, key=lambda sig: (outside(sig), abs(sig - sharps)))
-    if best == sharps or outside(sharps) - outside(best) < max(2, 0.03 * total):
+    if best == sharps or outside(sharps) - outside(best) < 2 or outside(best) > 0.5 * outside(sharps):
         return sharps, minor, name
     tonic = name.split()[0] if name else "C"
     tonic_pc = (STEP_PC[tonic[0].upper()] + tonic.count("#") - tonic.count("-")) % 12
