@@ -67,6 +67,7 @@ def test_generate_builtin_irish_passes_the_musical_checks(tmp_path, capsys):
     assert again.read_bytes() == take.read_bytes()
 
 
+@pytest.mark.slow
 def test_fine_tune_starts_from_the_builtin_weights(tmp_path):
     """One epoch on a small folder of the user's own (here: 24 chorales) from builtin:irish starts
     from the bundle's weights, so its first validation loss is below a fresh model's."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from jukebox_gui.core.ml.config import preset
 from jukebox_gui.core.ml.training import train
@@ -30,6 +31,7 @@ def memory_corpus(pieces: int, length: int, seed: int) -> ToyCorpus:
     return ToyCorpus(seqs, [f"piece{i}.mid" for i in range(pieces)])
 
 
+@pytest.mark.slow
 def test_lstm_learns_to_use_context(tmp_path):
     config = preset("tiny")
     config = dataclasses.replace(config, epochs=6, seed=3, model=dataclasses.replace(config.model, units=48))

@@ -46,6 +46,7 @@ def _child(tmp_path, out, kill_epoch, *extra):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO), marker
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_continues_exactly(tmp_path):
     out = tmp_path / "bundle"
     proc, marker = _child(tmp_path, out, 3)
@@ -79,6 +80,7 @@ def test_resume_after_sigkill_continues_exactly(tmp_path):
     np.testing.assert_allclose(history["val_loss"], reference["val_loss"], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_resume_without_checkpoint_starts_fresh(tmp_path):
     import dataclasses
 

@@ -43,6 +43,7 @@ def _run(tmp_path, strategy, env_extra=None):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_mirrored_over_two_logical_cpus(tmp_path):
     out = _run(tmp_path, "mirrored")
     assert out["strategy"] == "MirroredStrategy" and out["replicas"] == 2

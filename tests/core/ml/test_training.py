@@ -66,6 +66,7 @@ def test_cancel_stops_within_one_batch_and_keeps_checkpoint(tmp_path):
     assert not (tmp_path / "b" / "config.json").exists()
 
 
+@pytest.mark.slow
 def test_pause_blocks_between_batches(tmp_path):
     from jukebox_gui.core.ml.training import train
 
@@ -83,6 +84,7 @@ def test_pause_blocks_between_batches(tmp_path):
     assert time.monotonic() - paused_at[0] >= 1.0
 
 
+@pytest.mark.slow
 def test_early_stopping(tmp_path):
     result, events = _train(tmp_path, epochs=10, patience=2, learning_rate=1e-9, min_delta=0.01)
     assert result.stopped == "early_stopping"
@@ -99,6 +101,7 @@ def test_bad_source_and_too_small_corpus(tmp_path):
         train(make_corpus(pieces=1), tmp_path / "b", preset("tiny"), tokenizer=ToyTokenizer())
 
 
+@pytest.mark.slow
 def test_fine_tune_needs_a_compatible_tokenizer(tmp_path):
     from jukebox_gui.core.ml.training import train
 
@@ -111,6 +114,7 @@ def test_fine_tune_needs_a_compatible_tokenizer(tmp_path):
     assert result.epochs_completed == 1
 
 
+@pytest.mark.slow
 def test_other_architectures_train(tmp_path):
     for arch in ("transformer", "seed-bilstm"):
         from jukebox_gui.core.ml.training import train
@@ -120,6 +124,7 @@ def test_other_architectures_train(tmp_path):
         assert np.isfinite(result.best_val_loss)
 
 
+@pytest.mark.slow
 def test_xla_training_learns_and_its_bundle_reloads(tmp_path):
     from jukebox_gui.core.ml.bundle import load_bundle
 
