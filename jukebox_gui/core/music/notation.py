@@ -497,6 +497,9 @@ def plan_part(track: Track, divisions: int, index: int) -> PartPlan:
     far = sum(1 for p in pitches if ledger_lines(_plain_index(p), clef) > 3)
     if track.program in GRAND_STAFF_PROGRAMS or far > 0.02 * len(pitches):
         upper, lower = split_hands(notes)
+        if far <= 0.02 * len(pitches) and min(len(upper), len(lower)) <= 0.05 * len(notes):
+            # one hand of a keyboard (a "Piano (hi)" track): one staff, not a grand staff of rests
+            return PartPlan(name, track.program, False, [StaffPlan(clef, event_voices(notes))], "single")
         staves = [StaffPlan("treble", event_voices(upper)), StaffPlan("bass", event_voices(lower))]
         return PartPlan(name, track.program, False, staves, "grand")
     return PartPlan(name, track.program, False, [StaffPlan(clef, event_voices(notes))], "single")
