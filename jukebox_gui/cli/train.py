@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         cancel.cancel()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    from ..core.ml.evaluation import melody_verdict
+
     display = _Display()
     try:
         result = train(args.corpus, out, config, progress=display, cancel=cancel, resume=args.resume,
@@ -102,4 +104,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"epochs: {result.epochs_completed} ({result.stopped}), best epoch {result.best_epoch}")
     print(f"validation loss: {result.best_val_loss:.4f}, perplexity {result.val_perplexity:.2f}")
     print(f"speed: {result.targets_per_s:,.0f} targets/s, wall time {result.wall_s:.1f} s")
+    print(f"melody (held-out files): {melody_verdict(result.melody)}")
     return 0

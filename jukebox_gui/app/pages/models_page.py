@@ -11,11 +11,12 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QMessageBox, QPushButto
                                QTableWidgetItem, QWidget)
 
 from ...core.ml.bundle import BundleInfo
+from ...core.ml.evaluation import melody_verdict
 from ...core.paths import models_dir
 from ..style import hint_label, page_layout
 from ..workers import JobManager, Worker, list_models_worker
 
-COLUMNS = ("Model", "Kind", "Architecture", "Corpus", "Trained", "Val. loss", "Perplexity")
+COLUMNS = ("Model", "Kind", "Architecture", "Corpus", "Trained", "Val. loss", "Perplexity", "Melody")
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
@@ -26,6 +27,13 @@ def kind(info: BundleInfo) -> str:
     if not info.ok:
         return "unfinished" if info.unfinished else "broken"
     return "bundled" if info.builtin else "trained"
+
+
+def melody_label(info: BundleInfo) -> str:
+    """ "learned melody (0.85× n-gram)" / "still learning melody (1.31× n-gram)" / "—"."""
+    if info.melody is None or info.melody.get("pitch_vs_ngram") is None:
+        return "—"
+    return f"{info.melody_label} ({info.melody['pitch_vs_ngram']:.2f}× n-gram)"
 
 
 def corpus_label(info: BundleInfo) -> str:
@@ -97,11 +105,13 @@ class ModelsPage(QWidget):
             ref = info.reference
             cells = (info.name, kind(info), info.arch or "—", corpus_label(info),
                      info.created[:19].replace("T", " ") or "—",
-                     _fmt(info.val_loss), _fmt(info.val_perplexity, ".2f"))
+                     _fmt(info.val_loss), _fmt(info.val_perplexity, ".2f"), melody_label(info))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, ref)
                 item.setToolTip(f"{ref}\n{info.problem}" if info.problem else ref)
+                if col == len(cells) - 1 and info.melody is not None:
+                    item.setToolTip(melody_verdict(info.melody))
                 self.table.setItem(row, col, item)
             if info.ok:
                 choices.append((f"{info.name} ({kind(info)})", ref))

@@ -106,6 +106,18 @@ def style_html(style: Mapping[str, Any], attempts: Any) -> str:
     return f"<p style='color:{WARNING_COLOR}'>⚠ Outside the corpus range: {html.escape(names)}{tries}.</p>"
 
 
+def model_melody_html(melody: Mapping[str, Any]) -> str:
+    """Whether the model predicts pitches from the melody so far better than a simple n-gram does."""
+    state = str(melody.get("state", ""))
+    text = html.escape(str(melody.get("verdict", state)))
+    if state == "learned melody":
+        return f"<p style='color:{OK_COLOR}'>✓ {text}</p>"
+    if state == "still learning melody":
+        return (f"<p style='color:{WARNING_COLOR}'>⚠ {text}. Its tunes may wander: train it longer or on more "
+                "music.</p>")
+    return f"<p><i>{text}</i></p>"
+
+
 def _generic(report: Mapping[str, Any], skip: set[str]) -> str:
     rows = []
     for key, value in report.items():
@@ -146,6 +158,9 @@ def report_html(report: Any) -> str:
     if copy is not None:
         parts.insert(0, "<h4>Originality</h4>" + originality_html(copy))
         used |= set(COPY_KEYS)
+    melody = _as_dict((_as_dict(report.get("bundle")) or {}).get("melody"))
+    if isinstance(melody, Mapping) and melody.get("state"):
+        parts.insert(0, "<h4>Model</h4>" + model_melody_html(melody))
     rest = _generic(report, used | HIDDEN_KEYS)
     if rest:
         parts.append("<h4>Details</h4>" + rest)

@@ -251,6 +251,14 @@ class BundleInfo:
     val_perplexity: float | None = None
     corpus_source: str | None = None   # the folder or demo:NAME it was trained on
     corpus_pieces: int | None = None
+    melody: dict | None = None         # training.json's held-out melody figures (core.ml.evaluation)
+
+    @property
+    def melody_label(self) -> str:
+        """"learned melody" / "still learning melody" / "melody not measured"."""
+        from .evaluation import melody_state
+
+        return melody_state(self.melody)
 
 
 def bundle_info(path: str | os.PathLike, *, reference: str | None = None, builtin: bool = False) -> BundleInfo:
@@ -276,7 +284,8 @@ def bundle_info(path: str | os.PathLike, *, reference: str | None = None, builti
     return BundleInfo(arch=str(meta.get("arch", "?")), preset=str(meta.get("preset", "?")),
                       created=str(meta.get("created", "")), ok=not problem, problem=problem,
                       val_loss=training.get("best_val_loss"), val_perplexity=training.get("val_perplexity"),
-                      corpus_source=corpus.get("source"), corpus_pieces=corpus.get("pieces"), **common)
+                      corpus_source=corpus.get("source"), corpus_pieces=corpus.get("pieces"),
+                      melody=training.get("melody") if isinstance(training.get("melody"), dict) else None, **common)
 
 
 def list_bundles(folder: str | os.PathLike | None = None) -> list[BundleInfo]:

@@ -150,11 +150,18 @@ def _finite(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def melody_verdict(report: dict[str, Any] | None) -> str:
-    """One line for people: "learned melody" or "still learning melody", with the figures."""
+def melody_state(report: dict[str, Any] | None) -> str:
+    """"learned melody", "still learning melody" or "melody not measured" (older bundles, drums only)."""
     if not report or report.get("pitch_nll") is None:
         return "melody not measured"
-    state = "learned melody" if report.get("learned_melody") else "still learning melody"
+    return "learned melody" if report.get("learned_melody") else "still learning melody"
+
+
+def melody_verdict(report: dict[str, Any] | None) -> str:
+    """One line for people: "learned melody" or "still learning melody", with the figures."""
+    state = melody_state(report)
+    if state == "melody not measured":
+        return state
     return (f"{state}: {report['pitch_nll']:.2f} nats per pitch vs {report['pitch_ngram_nll']:.2f} for the "
             f"best pitch n-gram ({report['pitch_vs_ngram']:.2f}x; corpus histogram {report['pitch_unigram_nll']:.2f})")
 

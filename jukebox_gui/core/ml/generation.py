@@ -241,7 +241,17 @@ def _bundle_id(bundle) -> dict[str, Any]:
     meta = getattr(bundle, "meta", {}) or {}
     return {"path": str(bundle.path), "name": Path(bundle.path).name, "arch": bundle.config.model.arch,
             "preset": getattr(bundle.config, "preset", ""), "created": meta.get("created", ""),
-            "tokenizer_fingerprint": meta.get("tokenizer_fingerprint", "")}
+            "tokenizer_fingerprint": meta.get("tokenizer_fingerprint", ""), "melody": _model_melody(bundle)}
+
+
+def _model_melody(bundle) -> dict[str, Any]:
+    """The model's held-out melody figures as its training measured them (core.ml.evaluation)."""
+    from .evaluation import melody_state, melody_verdict
+
+    melody = (bundle.training or {}).get("melody")
+    melody = melody if isinstance(melody, dict) else None
+    return {"state": melody_state(melody), "verdict": melody_verdict(melody),
+            "pitch_vs_ngram": (melody or {}).get("pitch_vs_ngram")}
 
 
 def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None = None,

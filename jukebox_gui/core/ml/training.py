@@ -41,6 +41,7 @@ class TrainResult:
     params: int
     extras: tuple[str, ...] = field(default_factory=tuple)
     xla: bool = False             # whether the train step was XLA-compiled
+    melody: dict[str, Any] | None = None  # held-out pitch loss vs n-gram baselines (core.ml.evaluation)
 
 
 def _default_tokenizer() -> Any:
@@ -316,4 +317,4 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
                        float(np.mean(history.get("targets_per_s", [targets_per_s]))), iterations, params,
-                       tuple(sorted(extras)), xla)
+                       tuple(sorted(extras)), xla, melody)

@@ -20,6 +20,10 @@ class ToyTokenizer:
     def token_types(self) -> list[str]:
         return ["PAD", "BOS", "EOS"] + ["Toy"] * (self.vocab_size - 3)
 
+    def token_name(self, token_id: int) -> str:
+        kind = self.token_types()[int(token_id)]
+        return f"{kind}_None" if int(token_id) < 3 else f"{kind}_{int(token_id)}"
+
     def ids_of_type(self, token_type: str) -> list[int]:
         return [i for i, t in enumerate(self.token_types()) if t == token_type]
 
