@@ -123,12 +123,13 @@ def music21_key(score) -> tuple[int, int]:
 
     container = stream.Stream()
     pitches = []
-    for i, (n, track) in enumerate(score.all_notes()):
+    for n, track in score.all_notes():
         if not track.is_drum:
             m = note.Note(n.pitch)
             m.quarterLength = max(0.25, n.duration)
-            container.insert(float(i), m)
+            container.coreAppend(m)
             pitches.append(n.pitch)
+    container.coreElementsChanged()
     found = container.analyze("KrumhanslSchmuckler")
     fitted = fit_signature(pitches, int(found.sharps), found.mode == "minor", str(found))
     return int(found.sharps), fitted[0]

@@ -10,6 +10,7 @@ what the plan says is what the file holds. Drum tracks are a percussion part.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import io
 import os
@@ -140,10 +141,10 @@ def _spellings(voice: list[tuple[int, int, int]], keys: list[Key]) -> dict[tuple
 
 
 def _note_start(voice_by_pitch: dict[int, list[tuple[int, int]]], pitch: int, at: int) -> int:
-    for start, end in voice_by_pitch.get(pitch, ()):
-        if start <= at < end:
-            return start
-    return at
+    """Start of the note of ``pitch`` sounding at ``at`` (the lists are sorted, not overlapping)."""
+    spans = voice_by_pitch.get(pitch, [])
+    i = bisect.bisect_right(spans, (at, float("inf"))) - 1
+    return spans[i][0] if i >= 0 and spans[i][0] <= at < spans[i][1] else at
 
 
 def _pitched(step: str, alter: int, octave: int, length: Fraction) -> Any:
@@ -241,12 +242,19 @@ def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: boo
         by_pitch: dict[int, list[tuple[int, int]]] = {}
         for s, e, p in notes:
             by_pitch.setdefault(p, []).append((s, e))
+        for spans_of_pitch in by_pitch.values():
+            spans_of_pitch.sort()
         names = {} if drum else _spellings(notes, layout.keys)
-        voices.append((notes, spans, names, by_pitch))
+        per_bar: dict[int, list] = {}
+        for span in spans:
+            per_bar.setdefault(bisect.bisect_right(edges, span[0]) - 1, []).append(span)
+        busy = {i for s, e, _p in notes  # bars where this voice sounds
+                for i in range(bisect.bisect_right(edges, s) - 1, bisect.bisect_right(edges, e - 1))}
+        voices.append((per_bar, names, by_pitch, busy))
     measures = []
     previous_ts = None
     previous_key = None
-    for bar in layout.bars:
+    for bar_index, bar in enumerate(layout.bars):
         m = stream.Measure(number=bar.number)
         lo = max(bar.start, layout.pickup) if bar.start == 0 else bar.start
         if bar.start == 0 and layout.pickup:
@@ -269,11 +277,11 @@ def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: boo
                     mark = tempo.MetronomeMark(number=number, referent=float(referent))
                     m.insert(float(Fraction(max(at, lo) - lo, div)), mark)
         written_voices = []
-        for v, (notes, spans, names, by_pitch) in enumerate(voices):
-            if v > 0 and not any(s < bar.end and e > lo for s, e, _p in notes):
+        for v, (per_bar, names, by_pitch, busy) in enumerate(voices):
+            if v > 0 and bar_index not in busy:
                 continue
             elements = []
-            for span in spans:
+            for span in per_bar.get(bar_index, ()):
                 if span[0] >= lo and span[1] <= bar.end:
                     elements += _span_elements(span, bar, layout, drum=drum, names=names, by_pitch=by_pitch)
             written_voices.append(elements)
@@ -346,8 +354,7 @@ def score_to_music21(score: Score, *, divisions: int = 4, subtitle: str = "", co
         for s, staff in enumerate(part_plan.staves):
             cls = stream.Part if len(part_plan.staves) == 1 else stream.PartStaff
             part = cls()
-            for measure in _staff_measures(staff, plan, drum=part_plan.is_drum, header=first and s == 0):
-                part.append(measure)
+            part.append(_staff_measures(staff, plan, drum=part_plan.is_drum, header=first and s == 0))
             parts.append((part, inst if s == 0 else copy.deepcopy(inst)))  # both staves name it (IDREF)
         first = False
         for staff_index, (part, part_inst) in enumerate(parts):
@@ -390,6 +397,8 @@ def _fix_percussion(xml: bytes) -> bytes:
     music21 knows one instrument per part, so MuseScore would play display positions as pitches;
     the staff position (unique per GM sound, see ``_drum_display``) tells which drum a note is.
     """
+    if b"<unpitched>" not in xml:
+        return xml
     root = ElementTree.fromstring(xml)
     changed = False
     for part in root.findall("part"):

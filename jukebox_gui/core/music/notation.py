@@ -62,12 +62,11 @@ def analyse_key(notes: Iterable[tuple[int, float]]) -> tuple[int, bool, str, flo
     from music21 import analysis, note, stream  # noqa: PLC0415
 
     container = stream.Stream()
-    offset = 0.0
-    for pitch, length in notes:
+    for pitch, length in notes:  # coreAppend + one coreElementsChanged: insert() is O(n) each
         n = note.Note(int(pitch))
         n.quarterLength = max(0.25, float(length))
-        container.insert(offset, n)
-        offset += 1.0
+        container.coreAppend(n)
+    container.coreElementsChanged()
     if not len(container):
         return 0, False, "C major", 0.0
     found = analysis.discrete.KrumhanslSchmuckler().getSolution(container)
@@ -80,10 +79,11 @@ def _key_weights(found_key: str, notes: list[tuple[int, float]]) -> float:
     from music21 import analysis, key, note, stream  # noqa: PLC0415
 
     container = stream.Stream()
-    for i, (pitch, length) in enumerate(notes):
+    for pitch, length in notes:
         n = note.Note(int(pitch))
         n.quarterLength = max(0.25, float(length))
-        container.insert(float(i), n)
+        container.coreAppend(n)
+    container.coreElementsChanged()
     ks = analysis.discrete.KrumhanslSchmuckler()
     tonic, mode = found_key.split()
     dist = ks._getPitchClassDistribution(container)  # noqa: SLF001 - the same weights music21 uses
@@ -163,8 +163,9 @@ def estimate_keys(score: Score, bars: list[int], divisions: int) -> list[Key]:
     if len(bars) - 1 < 3 * SECTION_BARS:
         return keys
     sections = []  # (start grid, name, sharps, minor) where a section clearly prefers another key
-    for i in range(0, len(bars) - 1, SECTION_BARS):
-        lo, hi = bars[i], bars[min(i + SECTION_BARS, len(bars) - 1)]
+    size = max(SECTION_BARS, (len(bars) - 1) // 24)  # at most ~24 sections: each analysis costs ~30 ms
+    for i in range(0, len(bars) - 1, size):
+        lo, hi = bars[i], bars[min(i + size, len(bars) - 1)]
         notes = [(p, d) for s, p, d in pitched if lo <= s * divisions < hi]
         if len(notes) < 16:
             sections.append(None)
@@ -182,7 +183,7 @@ def estimate_keys(score: Score, bars: list[int], divisions: int) -> list[Key]:
             keys.append(Key(section[0], section[2], section[3], section[1]))
             current = (section[2], section[3])
         elif section is None and current != (sharps, minor) and (i == 0 or sections[i - 1] is None):
-            keys.append(Key(bars[i * SECTION_BARS], sharps, minor, name))
+            keys.append(Key(bars[i * size], sharps, minor, name))
             current = (sharps, minor)
     return keys
 
@@ -335,10 +336,13 @@ def polyphony_profile(notes: list[GridNote]) -> tuple[float, float]:
     onsets = _onsets(notes)
     if not onsets:
         return 0.0, 0.0
+    import bisect  # noqa: PLC0415
+
     rich = crowded = 0
-    ordered = sorted(notes)
+    starts = sorted(n[0] for n in notes)
+    ends = sorted(n[1] for n in notes)
     for start, _group in onsets:
-        sounding = sum(1 for s, e, _p in ordered if s <= start < e)
+        sounding = bisect.bisect_right(starts, start) - bisect.bisect_right(ends, start)
         rich += 3 <= sounding <= 5
         crowded += sounding > 5
     return rich / len(onsets), crowded / len(onsets)
