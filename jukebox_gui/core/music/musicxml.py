@@ -24,7 +24,7 @@ from ..errors import ExportError
 from ..fileio import atomic_write_bytes
 from .gm_names import CYMBALS, GM_DRUMS, PIANO_PROGRAMS, drum_name  # noqa: F401 (re-exported)
 from .notation import (
-    CLEFS, Bar, Key, Layout, StaffPlan, beat_length, key_alters, key_at, metronome, plan_layout, spell,
+    Bar, Key, Layout, StaffPlan, beat_length, key_alters, key_at, metronome, plan_layout, spell,
     spell_line, written_values,
 )
 from .quantize import check_divisions, quantize_score
