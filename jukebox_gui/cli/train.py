@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ..core.ml.config import ARCHITECTURES, PRESETS  # light: no TensorFlow
+from ..core.ml.config import ARCHITECTURES, DEFAULT_ARCH, PRESETS  # light: no TensorFlow
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("corpus", metavar="CORPUS", help="a folder of MIDI files, or demo:NAME (see `jukebox corpus list`)")
     parser.add_argument("--out", required=True, metavar="BUNDLE",
                         help="the bundle folder to write; a bare name (no '/') goes to the user's models folder")
-    parser.add_argument("--arch", choices=ARCHITECTURES, default="lstm", help="architecture (default: lstm)")
+    parser.add_argument("--arch", choices=ARCHITECTURES, default=DEFAULT_ARCH,
+                        help=f"architecture (default: {DEFAULT_ARCH}, the one that learns melody)")
     parser.add_argument("--preset", choices=PRESETS, default="laptop", help="sizes and run length (default: laptop)")
     parser.add_argument("--epochs", type=int, metavar="N", help="number of epochs (overrides the preset)")
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (Python, NumPy, TensorFlow); also makes TensorFlow ops deterministic")
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"architecture: {config.model.arch} ({config.preset}), {result.params:,} parameters")
     print(f"epochs: {result.epochs_completed} ({result.stopped}), best epoch {result.best_epoch}")
     print(f"validation loss: {result.best_val_loss:.4f}, perplexity {result.val_perplexity:.2f}")
-    print(f"speed: {result.targets_per_s:,.0f} targets/s, wall time {result.wall_s:.1f} s")
+    print(f"speed: {result.targets_per_s:,.0f} targets/s ({result.notes_per_s:,.0f} notes/s), "
+          f"wall time {result.wall_s:.1f} s")
     print(f"melody (held-out files): {melody_verdict(result.melody)}")
     return 0

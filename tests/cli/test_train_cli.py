@@ -86,7 +86,8 @@ def test_flags_build_the_same_config_as_the_window():
     args = cli.build_parser().parse_args(["train", "demo:irish", "--out", "x", "--preset", "tiny", "--epochs", "5",
                                           "--seq-len", "24", "--lr", "0.02"])
     config = build_config(args)
-    assert config == training_config("tiny", "lstm", epochs=5, seq_len=24, learning_rate=0.02)
+    assert config == training_config("tiny", epochs=5, seq_len=24, learning_rate=0.02)
+    assert config.model.arch == "transformer"  # the default: the architecture that learns melody
     assert config.batch_size == preset("tiny").batch_size and not config.deterministic
     seeded = build_config(cli.build_parser().parse_args(["train", "c", "--out", "x", "--seed", "9"]))
     assert seeded.seed == 9 and seeded.deterministic  # --seed also makes TensorFlow ops deterministic

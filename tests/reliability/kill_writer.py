@@ -95,7 +95,7 @@ def _tiny_model():
     from jukebox_gui.core.ml.config import preset
     from jukebox_gui.core.ml.models import build_model
 
-    model = build_model(preset("tiny").model, 24)
+    model = build_model(preset("tiny", "lstm").model, 24)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 

@@ -93,7 +93,7 @@ def test_close_during_generation(qtbot, window, tmp_path, monkeypatch):
     from jukebox_gui.core.ml.config import preset
     from jukebox_gui.core.ml.models import build_model
 
-    tok, config = Tokenizer(), preset("tiny")
+    tok, config = Tokenizer(), preset("tiny", "lstm")
     path = bundles.save_bundle(tmp_path / "untrained", model=build_model(config.model, tok.vocab_size),
                                config=config, tokenizer=tok, training={})
     worker = workers.generate_worker(str(path), {"bars": 1000, "seed": 1, "max_attempts": 3})

@@ -121,7 +121,7 @@ def test_full_disk_keeps_the_bundle_the_checkpoint_and_the_export(tmp_path):
                                            capture_output=True).returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
-        tok, config = Tokenizer(), preset("tiny")
+        tok, config = Tokenizer(), preset("tiny", "lstm")
         model = build_model(config.model, tok.vocab_size)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         out = mount / "model"

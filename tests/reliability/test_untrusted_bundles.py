@@ -26,7 +26,7 @@ def good_bundle(tmp_path_factory) -> Path:
     from jukebox_gui.core.ml.models import build_model
 
     tokenizer = Tokenizer()
-    config = preset("tiny")
+    config = preset("tiny", "lstm")
     model = build_model(config.model, tokenizer.vocab_size)
     out = tmp_path_factory.mktemp("untrusted") / "good"
     return bundles.save_bundle(out, model=model, config=config, tokenizer=tokenizer, training={"epochs_completed": 0})

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # core.ml.training imports Keras: not while the window opens
     from ...core.data.scan import CorpusReport
     from ...core.ml.training import TrainResult
 
-ARCH_LABELS = {"lstm": "LSTM (fast, good default)", "transformer": "Transformer",
+ARCH_LABELS = {"transformer": "Transformer (learns melody, default)", "lstm": "LSTM (most tokens per second)",
                "seed-bilstm": "Reference BiLSTM (the seed project's method, slow)"}
 PRESET_LABELS = {"tiny": "Tiny (a minute, for trying things)", "laptop": "Laptop (a few minutes)",
                  "large": "Large (needs a GPU)"}

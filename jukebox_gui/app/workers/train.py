@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...core.ml.config import DEFAULT_ARCH
 from .preload import load_tensorflow
 from .threads import Worker
 
@@ -18,7 +19,7 @@ class TrainRequest:
     source: str                                   # a folder or demo:NAME
     out_dir: Path
     preset: str = "tiny"
-    arch: str = "lstm"
+    arch: str = DEFAULT_ARCH
     overrides: tuple[tuple[str, Any], ...] = ()   # core.ml.settings.training_config's overrides
     resume: bool = False                          # continue the run, with the config it was started with
     from_bundle: str | None = None

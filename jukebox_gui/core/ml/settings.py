@@ -10,13 +10,13 @@ import dataclasses
 from typing import Any
 
 from ..errors import TrainingError
-from .config import ModelConfig, TrainConfig, preset
+from .config import DEFAULT_ARCH, ModelConfig, TrainConfig, preset
 
 _MODEL_FIELDS = frozenset(f.name for f in dataclasses.fields(ModelConfig)) - {"arch"}
 _TRAIN_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainConfig)) - {"model", "preset"}
 
 
-def training_config(preset_name: str = "laptop", arch: str = "lstm", **overrides: Any) -> TrainConfig:
+def training_config(preset_name: str = "laptop", arch: str = DEFAULT_ARCH, **overrides: Any) -> TrainConfig:
     """The preset for ``arch`` with ``overrides`` applied; ``None`` keeps the preset's value.
 
     An override names a TrainConfig field (``epochs``, ``batch_size``, ``learning_rate``,

@@ -42,6 +42,7 @@ class TrainResult:
     extras: tuple[str, ...] = field(default_factory=tuple)
     xla: bool = False             # whether the train step was XLA-compiled
     melody: dict[str, Any] | None = None  # held-out pitch loss vs n-gram baselines (core.ml.evaluation)
+    notes_per_s: float = 0.0      # training throughput in notes (a slimmer token stream is credited)
 
 
 def _default_tokenizer() -> Any:
@@ -82,16 +83,15 @@ def _relative_name(path: str, folder: str) -> str:
 
 
 def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, Any]]:
-    """The corpus as (path, Score): parsed again from the scan report, else decoded from tokens."""
-    if report is not None:
-        from ..data.corpus import load_scores
-
-        # Names relative to the corpus folder: a bundle must not carry the trainer's absolute paths.
-        return [(_relative_name(path, report.folder), score) for path, score in load_scores(report)]
+    """The corpus as (name, Score), decoded from its tokens: the music as the model sees it (tracks
+    of one instrument merged, the grid of the tokenizer), so the corpus profile and the originality
+    index compare like with like against takes, and no file is parsed a second time. Names are
+    relative to the corpus folder: a bundle must not carry the trainer's absolute paths."""
     named = []
     for i, (path, seq) in enumerate(zip(corpus.paths, corpus.sequences)):
+        name = _relative_name(path, report.folder) if report is not None else path
         try:
-            named.append((path, tokenizer.decode([int(t) for t in seq])))
+            named.append((name, tokenizer.decode([int(t) for t in seq])))
         except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
             log.warning("could not decode piece %d for the corpus profile: %s", i, exc)
     return named
@@ -123,6 +123,13 @@ def _summary(corpus: Any, n_train: int, n_val: int, packed_tokens: int) -> dict[
         stats = dataclasses.asdict(stats) if dataclasses.is_dataclass(stats) else str(stats)
     return {"fingerprint": getattr(corpus, "fingerprint", ""), "pieces": len(corpus.sequences),
             "train_pieces": n_train, "val_pieces": n_val, "train_tokens": packed_tokens, "stats": stats}
+
+
+def _notes_per_token(flat: np.ndarray, tokenizer: Any) -> float:
+    """Notes (Pitch and PitchDrum tokens) per token of the training stream."""
+    note = np.zeros(int(tokenizer.vocab_size), dtype=bool)
+    note[tokenizer.ids_of_type("Pitch") + tokenizer.ids_of_type("PitchDrum")] = True
+    return float(note[flat].mean()) if flat.size else 0.0
 
 
 def _pitch_id_range(tokenizer: Any) -> tuple[int, int] | None:
@@ -300,10 +307,13 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     melody = _melody(model, tokenizer, config, train_seqs, val_seqs, emit)
     extras = _corpus_extras(corpus, tokenizer, report, emit)
     wall = prior_wall + time.monotonic() - began
+    mean_targets_per_s = float(np.mean(history.get("targets_per_s", [targets_per_s])))
+    notes_per_s = mean_targets_per_s * _notes_per_token(packed.flat, tokenizer)
     training = {
         "history": history, "epochs_completed": epochs_done, "best_epoch": best_epoch, "best_val_loss": best_val,
         "val_perplexity": perplexity(best_val), "stopped": stopped, "seed": config.seed, "wall_s": wall,
         "optimizer_iterations": iterations, "params": params, "xla": xla,
+        "targets_per_s": mean_targets_per_s, "notes_per_s": notes_per_s,
         "corpus": {"source": str(source) if isinstance(source, (str, os.PathLike)) else None,
                    **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens)},
         "fine_tuned_from": str(base.path) if base is not None else None,
@@ -316,5 +326,4 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     plain.set_weights(model.get_weights())
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
-                       float(np.mean(history.get("targets_per_s", [targets_per_s]))), iterations, params,
-                       tuple(sorted(extras)), xla, melody)
+                       mean_targets_per_s, iterations, params, tuple(sorted(extras)), xla, melody, notes_per_s)

@@ -21,7 +21,7 @@ def trained(tmp_path_factory):
     from jukebox_gui.core.ml.training import train
 
     out = tmp_path_factory.mktemp("bundles") / "toy"
-    train(make_corpus(), out, dataclasses.replace(preset("tiny"), epochs=1), tokenizer=ToyTokenizer())
+    train(make_corpus(), out, dataclasses.replace(preset("tiny", "lstm"), epochs=1), tokenizer=ToyTokenizer())
     return out
 
 

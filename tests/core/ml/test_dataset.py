@@ -15,7 +15,7 @@ def _pieces():
 
 
 def test_windows_stay_inside_their_piece_and_pad_with_zero_weight():
-    config = dataclasses.replace(preset("tiny"), batch_size=4)
+    config = dataclasses.replace(preset("tiny", "lstm"), batch_size=4)
     packed = pack(_pieces())
     plan = plan_epochs(packed, config, 0, 1)
     for x, y, w in make_dataset(packed, plan.windows, config, pad_id=0):
@@ -28,7 +28,7 @@ def test_windows_stay_inside_their_piece_and_pad_with_zero_weight():
 
 
 def test_order_is_a_function_of_seed_and_epoch():
-    config = preset("tiny")
+    config = preset("tiny", "lstm")
     packed = pack([np.arange(3, 203, dtype=np.int32) for _ in range(6)])
     a, b = plan_epochs(packed, config, 2, 3), plan_epochs(packed, config, 2, 3)
     np.testing.assert_array_equal(a.windows, b.windows)

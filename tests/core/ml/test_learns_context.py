@@ -33,7 +33,7 @@ def memory_corpus(pieces: int, length: int, seed: int) -> ToyCorpus:
 
 @pytest.mark.slow
 def test_lstm_learns_to_use_context(tmp_path):
-    config = preset("tiny")
+    config = preset("tiny", "lstm")
     config = dataclasses.replace(config, epochs=6, seed=3, model=dataclasses.replace(config.model, units=48))
     result = train(memory_corpus(40, 200, 0), tmp_path / "b", config, tokenizer=ToyTokenizer(VOCAB))
     model = result_model(tmp_path / "b")

@@ -31,7 +31,7 @@ def sink(event):
     if isinstance(event, BatchEnd) and event.epoch == kill_epoch and event.batch < event.batches:
         open(marker, "w").write("in epoch")
         time.sleep(120)  # the parent kills us here, mid-epoch
-config = dataclasses.replace(preset("tiny"), epochs=4, seed=7, deterministic=True)
+config = dataclasses.replace(preset("tiny", "lstm"), epochs=4, seed=7, deterministic=True)
 result = train(make_corpus(), out, config, tokenizer=ToyTokenizer(), progress=sink, resume="--resume" in sys.argv)
 print(json.dumps(result.history))
 """
@@ -88,11 +88,11 @@ def test_resume_without_checkpoint_starts_fresh(tmp_path):
     from jukebox_gui.core.ml.config import preset
     from jukebox_gui.core.ml.training import train
 
-    result = train(make_corpus(), tmp_path / "b", dataclasses.replace(preset("tiny"), epochs=1),
+    result = train(make_corpus(), tmp_path / "b", dataclasses.replace(preset("tiny", "lstm"), epochs=1),
                    tokenizer=ToyTokenizer(), resume=True)
     assert result.epochs_completed == 1
     # resuming a finished run with more epochs continues it
-    more = train(make_corpus(), tmp_path / "b", dataclasses.replace(preset("tiny"), epochs=2),
+    more = train(make_corpus(), tmp_path / "b", dataclasses.replace(preset("tiny", "lstm"), epochs=2),
                  tokenizer=ToyTokenizer(), resume=True)
     assert more.epochs_completed == 2 and more.history["loss"][0] == result.history["loss"][0]
     assert more.optimizer_iterations == 2 * result.optimizer_iterations

@@ -27,7 +27,7 @@ from jukebox_gui.core.ml.strategy import describe, get_strategy
 from jukebox_gui.core.ml.training import train
 
 info = describe(get_strategy(sys.argv[2]))
-config = dataclasses.replace(preset("tiny"), epochs=2, strategy=sys.argv[2])
+config = dataclasses.replace(preset("tiny", "lstm"), epochs=2, strategy=sys.argv[2])
 result = train(make_corpus(), sys.argv[1], config, tokenizer=ToyTokenizer())
 print(json.dumps({{**info, "val_loss": result.history["val_loss"]}}))
 """

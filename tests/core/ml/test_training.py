@@ -21,7 +21,7 @@ from ml_toys import ToyTokenizer, make_corpus
 def _train(tmp_path, corpus=None, **overrides):
     from jukebox_gui.core.ml.training import train
 
-    config = dataclasses.replace(preset("tiny"), **overrides)
+    config = dataclasses.replace(preset("tiny", "lstm"), **overrides)
     events = []
     cancel = overrides.pop("_cancel", None)
     result = train(corpus or make_corpus(), tmp_path / "bundle", config, tokenizer=ToyTokenizer(),
@@ -56,7 +56,7 @@ def test_cancel_stops_within_one_batch_and_keeps_checkpoint(tmp_path):
         if isinstance(event, BatchEnd) and event.epoch == 2 and event.batch == 1:
             cancel.cancel()
 
-    config = dataclasses.replace(preset("tiny"), epochs=3)
+    config = dataclasses.replace(preset("tiny", "lstm"), epochs=3)
     with pytest.raises(Cancelled, match=r"epoch 2 at batch 1 of (\d+)") as info:
         train(make_corpus(), tmp_path / "b", config, tokenizer=ToyTokenizer(), progress=sink, cancel=cancel)
     assert "of 1;" not in str(info.value)  # the epoch had more batches to go
@@ -79,7 +79,7 @@ def test_pause_blocks_between_batches(tmp_path):
             cancel.pause()
             threading.Timer(1.0, cancel.resume).start()
 
-    config = dataclasses.replace(preset("tiny"), epochs=1)
+    config = dataclasses.replace(preset("tiny", "lstm"), epochs=1)
     train(make_corpus(), tmp_path / "b", config, tokenizer=ToyTokenizer(), progress=sink, cancel=cancel)
     assert time.monotonic() - paused_at[0] >= 1.0
 
@@ -96,9 +96,9 @@ def test_bad_source_and_too_small_corpus(tmp_path):
     from jukebox_gui.core.ml.training import train
 
     with pytest.raises(TrainingError, match="tokenized corpus"):
-        train(object(), tmp_path / "b", preset("tiny"), tokenizer=ToyTokenizer())
+        train(object(), tmp_path / "b", preset("tiny", "lstm"), tokenizer=ToyTokenizer())
     with pytest.raises(TrainingError, match="at least 2 pieces"):
-        train(make_corpus(pieces=1), tmp_path / "b", preset("tiny"), tokenizer=ToyTokenizer())
+        train(make_corpus(pieces=1), tmp_path / "b", preset("tiny", "lstm"), tokenizer=ToyTokenizer())
 
 
 @pytest.mark.slow
@@ -107,9 +107,9 @@ def test_fine_tune_needs_a_compatible_tokenizer(tmp_path):
 
     _train(tmp_path, epochs=1)
     with pytest.raises(TrainingError, match="tokenizer differs"):
-        train(make_corpus(vocab=30), tmp_path / "ft", preset("tiny"), tokenizer=ToyTokenizer(30),
+        train(make_corpus(vocab=30), tmp_path / "ft", preset("tiny", "lstm"), tokenizer=ToyTokenizer(30),
               from_bundle=tmp_path / "bundle")
-    result = train(make_corpus(seed=5), tmp_path / "ft", dataclasses.replace(preset("tiny"), epochs=1),
+    result = train(make_corpus(seed=5), tmp_path / "ft", dataclasses.replace(preset("tiny", "lstm"), epochs=1),
                    tokenizer=ToyTokenizer(), from_bundle=tmp_path / "bundle")
     assert result.epochs_completed == 1
 

@@ -26,7 +26,7 @@ def tiny_bundle(tmp_path_factory) -> Path:
     tokenizer = Tokenizer()
     corpus = TokenizedCorpus([np.asarray(tokenizer.encode(read_midi(f)), dtype=np.int32) for f in files],
                              [f.name for f in files], "tiny-test-corpus", {})
-    config = preset("tiny")
+    config = preset("tiny", "lstm")
     config = replace(config, epochs=3, model=replace(config.model, units=48, embedding_dim=24, seq_len=64),
                      seed=7, learning_rate=0.01)
     train(corpus, out, config, tokenizer=tokenizer)
