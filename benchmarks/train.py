@@ -1,5 +1,7 @@
 """Training speed: ours (causal lstm, laptop preset) vs the seed's method (seed-bilstm), same vocabulary,
-same run; then the laptop preset end to end on demo:irish (wall time, validation perplexity).
+same run; then the laptop preset (the default architecture) end to end on demo:irish: wall time,
+validation perplexity, notes/s, and the held-out melody figures (``laptop_pitch_nll`` against the
+best pitch n-gram fitted in the same run, ``laptop_pitch_vs_ngram``; see core.ml.evaluation).
 
     python -m benchmarks train [--quick] [--corpus demo:irish] [--steps 20]
 
@@ -90,5 +92,12 @@ def main(argv: list[str]) -> dict:
                 "laptop_val_perplexity": round(run.val_perplexity, 3),
                 "laptop_val_accuracy": round(max(run.history["val_accuracy"]), 4),
                 "laptop_train_targets_per_s": round(run.targets_per_s, 1),
+                "laptop_arch": preset("laptop").model.arch,
+                "laptop_train_notes_per_s": round(run.notes_per_s, 1),
             })
+            melody = run.melody or {}
+            for key in ("pitch_nll", "pitch_nll_shuffled_context", "pitch_unigram_nll", "pitch_ngram_nll",
+                        "pitch_vs_ngram", "nats_per_note"):
+                if melody.get(key) is not None:
+                    result[f"laptop_{key}"] = round(melody[key], 4)
     return result
