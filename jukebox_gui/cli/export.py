@@ -22,11 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..core.errors import ExportError
-    from ..core.music.midi_io import read_midi, write_midi
+    from ..core.music.midi_io import write_midi
+    from ..core.music.safe_read import read_midi_isolated
 
     if not args.musicxml and not args.midi:
         args.parser.error("nothing to do: give --musicxml OUT and/or --midi OUT.mid")
-    score = read_midi(args.input)
+    score = read_midi_isolated(args.input)  # a worker process: a hostile file cannot crash or hang us
     if args.midi:
         write_midi(score, args.midi)
         print(f"wrote {args.midi}: {score.note_count} notes in {len(score.tracks)} tracks")

@@ -41,7 +41,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..core.audio.soundfonts import resolve_soundfont, save_soundfont_choice
     from ..core.audio.wav import write_wav
     from ..core.errors import RenderError
-    from ..core.music.midi_io import read_midi
+    from ..core.music.safe_read import read_midi_isolated
     from .progressbar import ProgressBar
 
     if args.list_soundfonts:
@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     # fail fast, before parsing: the library and a SoundFont must be there
     load_fluidsynth()
     soundfont = resolve_soundfont(args.soundfont)
-    score = read_midi(args.input)
+    score = read_midi_isolated(args.input)  # a worker process: a hostile file cannot crash or hang us
     bar = ProgressBar(label="render")
     started = time.perf_counter()
     try:

@@ -135,13 +135,13 @@ def _primer_path(primer: str) -> Path:
 def load_primer(config: GenerationConfig, tokenizer: Any) -> tuple[list[int], Any]:
     """(token ids without EOS, the primer Score) of the first ``primer_bars`` bars."""
     from ..errors import JukeboxError
-    from ..music.midi_io import read_midi
+    from ..music.safe_read import read_midi_isolated
 
     if not config.primer or config.primer_bars == 0:
         return [tokenizer.bos_id], None
     path = _primer_path(config.primer)
     try:
-        score = read_midi(path)
+        score = read_midi_isolated(path)  # a user's file: parsed in a worker process, time-limited
     except JukeboxError as exc:
         raise GenerationError(f"cannot use {path.name} as a primer: {exc}") from exc
     if score.note_count == 0:
@@ -200,7 +200,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         if kind == BAR and mode == "bars" and state.bar + 1 >= target_bars:
             break
         if mode == "seconds" and kind in (BAR, POSITION):
-            probe = dataclasses.replace(state, notes=[], _pending={})
+            probe = state.probe()
             probe.push(token)
             if probe.seconds - start_seconds >= config.seconds - 1e-9:
                 break
