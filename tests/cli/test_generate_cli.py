@@ -21,6 +21,7 @@ def bundle_path(tmp_path_factory):
     return tiny_bundle(tmp_path_factory)
 
 
+@pytest.mark.slow
 def test_generate_writes_take_and_report(bundle_path, tmp_path, capsys):
     out = tmp_path / "take.mid"
     rc = main(["generate", str(bundle_path), "--out", str(out), "--bars", "4", "--seed", "5",

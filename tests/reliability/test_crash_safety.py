@@ -24,6 +24,7 @@ def _drive(kind: str, tmp_path: Path, kills: int = KILLS, seed: int = 1) -> dict
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["checkpoint", "midi", "wav", "musicxml", "settings"])
 def test_sigkill_while_writing_never_leaves_a_broken_file(kind, tmp_path):
     result = _drive(kind, tmp_path)

@@ -71,6 +71,7 @@ print(json.dumps({"base": base, "lazy_peak": lazy_peak, "eager_peak": eager_peak
 """
 
 
+@pytest.mark.slow
 def test_big_corpus_streams_from_token_shards_with_bounded_rss(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -102,6 +103,7 @@ def _fill_up(folder: Path) -> None:
             pass
 
 
+@pytest.mark.slow
 def test_full_disk_keeps_the_bundle_the_checkpoint_and_the_export(tmp_path):
     """A real full file system (a tmpfs filled up): clear JukeboxErrors, previous files intact."""
     import pytest
