@@ -14,6 +14,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 FILES, NOTES = 3000, 2000
 
@@ -106,8 +108,6 @@ def _fill_up(folder: Path) -> None:
 @pytest.mark.slow
 def test_full_disk_keeps_the_bundle_the_checkpoint_and_the_export(tmp_path):
     """A real full file system (a tmpfs filled up): clear JukeboxErrors, previous files intact."""
-    import pytest
-
     from jukebox_gui.core.data.tokenizer import Tokenizer
     from jukebox_gui.core.errors import BundleError, ExportError, TrainingError
     from jukebox_gui.core.ml import bundle as bundles
