@@ -23,17 +23,40 @@ Positions and durations count in the time signature's beat unit (an eighth in 6/
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
 
+from ..music.score import DEFAULT_BPM, seconds_for_beats
+
 # states (kinds of the last token)
 START, BAR, TIMESIG, POSITION, TEMPO, PROGRAM, PROGRAM_DRUM, PITCH, VELOCITY, DURATION, END = range(11)
 STATE_NAMES = ("start", "bar", "timesig", "position", "tempo", "program", "program-drum", "pitch",
                "velocity", "duration", "end")
-DEFAULT_TEMPO = 120.0
+DEFAULT_TEMPO = DEFAULT_BPM
 MAX_MELODIC_PROGRAMS = 15  # 16 MIDI channels; channel 10 (index 9) belongs to the drums
+
+
+# The tokens of one note, in stream order: the one statement of the REMI note group. The state
+# table below and ``Tokenizer``'s decode filter both follow it. ``PitchDrum`` (after
+# ``Program_-1``) takes the place of ``Pitch``; ``Program`` is there only with programs in the
+# stream, ``Velocity`` only with velocity tokens.
+NOTE_GROUP = ("Program", "Pitch", "Velocity", "Duration")
+# Tokens that move the clock or set the metre/tempo; one of them ends an unfinished note group.
+TIME_KINDS = ("Bar", "TimeSig", "Position", "Tempo")
+
+
+def note_group(*, programs: bool = True, velocities: bool = True) -> tuple[str, ...]:
+    """The token kinds of one note in order, for a vocabulary with or without those tokens."""
+    return tuple(kind for kind in NOTE_GROUP
+                 if (programs or kind != "Program") and (velocities or kind != "Velocity"))
+
+
+def note_kind(kind: str) -> str:
+    """A token kind as the note group names it (``PitchDrum`` counts as ``Pitch``)."""
+    return "Pitch" if kind == "PitchDrum" else kind
 
 
 def _number(text: str, default: float = 0.0) -> float:
@@ -118,21 +141,22 @@ class Grammar:
         return max(denominators, default=8)
 
     def _table(self) -> np.ndarray:
-        has_programs = bool(self.is_program.any())
         has_timesig = bool(self.is_timesig.any())
-        has_velocity = bool(self.is_velocity.any())
-        note_start = self.is_program if has_programs else (self.is_pitch | self.is_drum_pitch)
-        after_pitch = self.is_velocity if has_velocity else self.is_duration
+        group = note_group(programs=bool(self.is_program.any()), velocities=bool(self.is_velocity.any()))
+        of_kind = {"Program": self.is_program, "Pitch": self.is_pitch | self.is_drum_pitch,
+                   "Velocity": self.is_velocity, "Duration": self.is_duration}
+        note_start = of_kind[group[0]]
+        after_pitch = of_kind[group[group.index("Pitch") + 1]]
         rows = np.zeros((len(STATE_NAMES), self.size), dtype=bool)
         rows[START] = self.is_bar
         rows[BAR] = self.is_timesig if has_timesig else (self.is_position | self.is_bar)
         rows[TIMESIG] = self.is_position | self.is_bar
         rows[POSITION] = self.is_tempo | note_start
         rows[TEMPO] = self.is_position | self.is_bar | note_start
-        rows[PROGRAM] = self.is_pitch
-        rows[PROGRAM_DRUM] = self.is_drum_pitch
+        rows[PROGRAM] = self.is_pitch  # the group's Pitch: melodic after Program_n,
+        rows[PROGRAM_DRUM] = self.is_drum_pitch  # PitchDrum after Program_-1
         rows[PITCH] = after_pitch
-        rows[VELOCITY] = self.is_duration
+        rows[VELOCITY] = of_kind[NOTE_GROUP[NOTE_GROUP.index("Velocity") + 1]]
         rows[DURATION] = note_start | self.is_position | self.is_bar | self.is_eos
         rows[END] = False
         rows[END, self.pad_id] = True
@@ -246,7 +270,16 @@ class RemiState:
 
     @property
     def seconds(self) -> float:
-        return self.bar_seconds + (self.now - self.bar_start) * 60.0 / (self.tempo or DEFAULT_TEMPO)
+        return self.bar_seconds + seconds_for_beats(self.now - self.bar_start, self.tempo or DEFAULT_TEMPO)
+
+    @property
+    def pending_program(self) -> int:
+        """Program of the note group being written (0 before its Program token)."""
+        return self._pending.get("program", 0)
+
+    def probe(self) -> "RemiState":
+        """A cheap copy to look one token ahead with (no note history, no unfinished note)."""
+        return dataclasses.replace(self, notes=[], _pending={})
 
     @property
     def complete_bars(self) -> int:
@@ -261,7 +294,7 @@ class RemiState:
             return
         if kind == BAR:
             if self.bar >= 0:
-                self.bar_seconds += self.bar_beats * 60.0 / (self.tempo or DEFAULT_TEMPO)
+                self.bar_seconds += seconds_for_beats(self.bar_beats, self.tempo or DEFAULT_TEMPO)
                 self.bar_start += self.bar_beats
             self.bar += 1
             self.position = -1

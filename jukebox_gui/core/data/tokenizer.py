@@ -34,6 +34,7 @@ from typing import Any, Iterable, Sequence
 from ..config import from_dict, to_dict
 from ..errors import JukeboxError, TokenizerError
 from ..music.score import Score
+from .grammar import TIME_KINDS, note_group, note_kind
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,9 @@ class Tokenizer:
         base: dict[str, int] = dict(self._tok.vocab)
         names: dict[int, str] = {i: n for n, i in base.items()}
         if self._tok.is_trained:
-            learned = self._tok._vocab_learned_bytes_to_tokens  # byte string -> base tokens
-            for byte_str, idx in self._tok.vocab_model.items():
+            for idx in self._tok.vocab_model.values():
                 if idx not in names or names[idx] not in base:
-                    parts = learned.get(byte_str)
+                    parts = _merge_parts(self._tok, idx)
                     names[idx] = "BPE_" + "+".join(parts) if parts else f"BPE_{idx}"
         self._names = [names.get(i, f"UNK_{i}") for i in range(max(names) + 1)]
         self._types = [n.split("_", 1)[0] for n in self._names]
@@ -261,29 +261,26 @@ class Tokenizer:
         return Score()
 
     def _grammar_filter(self, ids: Sequence[int]) -> list[int]:
-        """Keep only well-formed REMI groups (BPE ids are expanded first)."""
+        """Keep only well-formed REMI groups (BPE ids are expanded first); the note group is
+        :func:`.grammar.note_group`, the same one the generator's grammar table follows."""
         if self._tok.is_trained:
             try:
-                seq = self._tok._convert_sequence_to_tokseq(list(ids))
-                self._tok.decode_token_ids(seq)
-                ids = [i for i in seq.ids if i not in self._specials]
+                ids = [i for i in _miditok_base_ids(self._tok, ids) if i not in self._specials]
             except (ValueError, KeyError, IndexError, AttributeError, TypeError):
                 return []
         base_names = {v: k for k, v in self._tok.vocab.items()}
         out: list[int] = []
         note: list[int] = []
-        want = ["Program", "Pitch", "Velocity", "Duration"] if self.config.use_programs else ["Pitch", "Velocity", "Duration"]
+        want = note_group(programs=self.config.use_programs)  # MidiTok REMI always has velocities
         seen_bar = False
         for i in ids:
-            kind = base_names.get(i, "UNK").split("_", 1)[0]
-            if kind == "PitchDrum":
-                kind = "Pitch"
+            kind = note_kind(base_names.get(i, "UNK").split("_", 1)[0])
             if kind == "Bar":
                 seen_bar, note = True, []
                 out.append(i)
             elif not seen_bar:
                 continue
-            elif kind in ("Position", "TimeSig", "Tempo"):
+            elif kind in TIME_KINDS:
                 note = []
                 out.append(i)
             elif kind in want:
@@ -377,6 +374,31 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"Tokenizer(vocab_size={self.vocab_size}, fingerprint={self.fingerprint()[:12]})"
+
+
+# ---- BPE ids through MidiTok's public API (TokSequence + decode_token_ids) -------------------
+
+def _miditok_base_ids(tok: Any, ids: Sequence[int]) -> list[int]:
+    """Ids of a trained tokenizer expanded into base-vocabulary ids. A stream counts as
+    BPE-encoded when an id lies beyond the base vocabulary (MidiTok's own rule)."""
+    from miditok import TokSequence
+
+    ids = [int(i) for i in ids]
+    seq = TokSequence(ids=ids, are_ids_encoded=any(i >= len(tok.vocab) for i in ids))
+    tok.decode_token_ids(seq)  # in place
+    return list(seq.ids)
+
+
+def _merge_parts(tok: Any, idx: int) -> list[str] | None:
+    """The base token names one BPE id stands for (None when MidiTok cannot expand it)."""
+    from miditok import TokSequence
+
+    seq = TokSequence(ids=[int(idx)], are_ids_encoded=True)
+    try:
+        tok.decode_token_ids(seq)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return list(seq.tokens)
 
 
 def _miditok_from_dict(blob: Any, source: str) -> Any:

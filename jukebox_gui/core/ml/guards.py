@@ -55,7 +55,7 @@ class CollapseGuard:
         narrowed = mask
         if state.state in (PROGRAM, PROGRAM_DRUM) or (state.state in (POSITION, TEMPO, DURATION)
                                                        and not g.is_program.any()):
-            program = state._pending.get("program", 0)
+            program = state.pending_program
             banned = self._banned_pitches(state, program)
             if banned:
                 candidate = narrowed & ~((g.is_pitch | g.is_drum_pitch) & np.isin(g.pitch_value, list(banned)))

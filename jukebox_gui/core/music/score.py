@@ -10,6 +10,18 @@ import bisect
 from dataclasses import dataclass, field, replace
 
 DRUM_CHANNEL = 9
+DEFAULT_BPM = 120.0  # MIDI's tempo when a file sets none
+
+
+def seconds_for_beats(beats: float, bpm: float) -> float:
+    """How long ``beats`` quarter notes last at ``bpm``: the one tempo clock (a tempo map, the
+    generator's running clock and the renderer all count time with it)."""
+    return beats * 60.0 / bpm
+
+
+def beats_for_seconds(seconds: float, bpm: float) -> float:
+    """The inverse of :func:`seconds_for_beats`."""
+    return seconds * bpm / 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +75,7 @@ class KeySignature:
 @dataclass(slots=True)
 class Score:
     tracks: list[Track] = field(default_factory=list)
-    tempos: list[TempoChange] = field(default_factory=lambda: [TempoChange(0.0, 120.0)])
+    tempos: list[TempoChange] = field(default_factory=lambda: [TempoChange(0.0, DEFAULT_BPM)])
     time_signatures: list[TimeSignature] = field(default_factory=lambda: [TimeSignature(0.0, 4, 4)])
     key_signatures: list[KeySignature] = field(default_factory=list)
     title: str = ""
@@ -89,7 +101,7 @@ class Score:
 
     # ---- tempo map -----------------------------------------------------------------------
     def _tempo_table(self) -> tuple[list[float], list[float], list[float]]:
-        tempos = sorted(self.tempos, key=lambda t: t.beat) or [TempoChange(0.0, 120.0)]
+        tempos = sorted(self.tempos, key=lambda t: t.beat) or [TempoChange(0.0, DEFAULT_BPM)]
         if tempos[0].beat > 0:
             tempos.insert(0, TempoChange(0.0, tempos[0].bpm))
         beats, secs, bpms = [], [], []
@@ -97,7 +109,7 @@ class Score:
         for i, tempo in enumerate(tempos):
             if i:
                 prev = tempos[i - 1]
-                elapsed += (tempo.beat - prev.beat) * 60.0 / prev.bpm
+                elapsed += seconds_for_beats(tempo.beat - prev.beat, prev.bpm)
             beats.append(tempo.beat)
             secs.append(elapsed)
             bpms.append(tempo.bpm)
@@ -106,12 +118,12 @@ class Score:
     def beat_to_seconds(self, beat: float) -> float:
         beats, secs, bpms = self._tempo_table()
         i = max(0, bisect.bisect_right(beats, beat) - 1)
-        return secs[i] + (beat - beats[i]) * 60.0 / bpms[i]
+        return secs[i] + seconds_for_beats(beat - beats[i], bpms[i])
 
     def seconds_to_beat(self, seconds: float) -> float:
         beats, secs, bpms = self._tempo_table()
         i = max(0, bisect.bisect_right(secs, seconds) - 1)
-        return beats[i] + (seconds - secs[i]) * bpms[i] / 60.0
+        return beats[i] + beats_for_seconds(seconds - secs[i], bpms[i])
 
     @property
     def duration_seconds(self) -> float:
