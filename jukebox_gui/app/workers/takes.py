@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ...core.audio.wav import SAMPLE_RATE
 from ...core.errors import JukeboxError
 from .preload import load_tensorflow
 from .threads import Worker
@@ -33,7 +34,7 @@ def render_worker(score: Any, soundfont: str | None) -> Worker:
     return Worker("render", job)
 
 
-def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = 44100) -> Worker:
+def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = SAMPLE_RATE) -> Worker:
     """``kind``: midi, musicxml, wav or musescore. Returns the written path."""
 
     def job(progress, cancel):

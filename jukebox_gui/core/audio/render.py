@@ -21,6 +21,7 @@ from ..errors import RenderError
 from ..music.score import DRUM_CHANNEL, Score
 from ..progress import CancelToken, Progress, ProgressSink
 from .soundfonts import resolve_soundfont
+from .wav import SAMPLE_RATE
 
 INSTALL_ADVICE = "install libfluidsynth3 (apt install libfluidsynth3)"
 MAX_SECONDS = 30 * 60.0  # a corrupt delta time once made FluidSynth write 240 MB in 5 s
@@ -89,7 +90,7 @@ def render_score(
     score: Score,
     soundfont: str | os.PathLike | None = None,
     *,
-    sample_rate: int = 44100,
+    sample_rate: int = SAMPLE_RATE,
     gain: float = 0.2,
     tail_s: float = 2.0,
     max_seconds: float = MAX_SECONDS,
@@ -130,10 +131,15 @@ def render_score(
 
 
 def _write_float(fluidsynth):
-    func = getattr(fluidsynth, "_fl").fluid_synth_write_float
-    func.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
-                     ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-    func.restype = ctypes.c_int
+    """libfluidsynth's ``fluid_synth_write_float``, which pyfluidsynth does not wrap: declared with
+    pyfluidsynth's public ``cfunc`` prototype helper (its ``_fl`` library handle stays private)."""
+    c_void_p, c_int = ctypes.c_void_p, ctypes.c_int
+    func = fluidsynth.cfunc("fluid_synth_write_float", c_int,
+                            ("synth", c_void_p, 1), ("len", c_int, 1),
+                            ("lbuf", c_void_p, 1), ("loff", c_int, 1), ("lincr", c_int, 1),
+                            ("rbuf", c_void_p, 1), ("roff", c_int, 1), ("rincr", c_int, 1))
+    if func is None:
+        raise RenderError(f"this libfluidsynth lacks fluid_synth_write_float; {INSTALL_ADVICE}")
     return func
 
 

@@ -15,6 +15,8 @@ import numpy as np
 from ..errors import ExportError
 from ..fileio import atomic_writer
 
+SAMPLE_RATE = 44100  # Hz: the rate audio is rendered, played and exported at unless a caller says otherwise
+
 
 def _pcm16(audio: np.ndarray) -> tuple[bytes, int]:
     data = np.asarray(audio)
@@ -36,14 +38,14 @@ def _write(handle, frames: bytes, channels: int, sample_rate: int) -> None:
         out.writeframes(frames)
 
 
-def wav_bytes(audio: np.ndarray, sample_rate: int = 44100) -> bytes:
+def wav_bytes(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bytes:
     """The WAV file for ``audio`` (float in [-1, 1], shape (frames,) or (frames, 1|2)) in memory."""
     buffer = io.BytesIO()
     _write(buffer, *_pcm16(audio), sample_rate)
     return buffer.getvalue()
 
 
-def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int = 44100) -> None:
+def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
     """Write ``audio`` as 16-bit PCM WAV; atomic: a failed write keeps the previous file."""
     frames, channels = _pcm16(audio)  # validate before touching the disk
     with atomic_writer(path, "wb") as handle:

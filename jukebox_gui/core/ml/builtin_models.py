@@ -63,15 +63,10 @@ def available_builtins() -> dict[str, Path]:
 
 
 def _versions() -> dict[str, str]:
-    from importlib import metadata
+    from ..versions import package_versions
 
-    out = {"python": platform.python_version()}
-    for dist in ("jukebox_gui", "tensorflow", "keras", "miditok", "symusic", "music21", "numpy"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "missing"
-    return out
+    return package_versions(("jukebox_gui", "tensorflow", "keras", "miditok", "symusic", "music21", "numpy"),
+                            missing="missing")
 
 
 def retrain(name: str, *, out_root: Path | None = None, extra_args: list[str] | None = None) -> dict:

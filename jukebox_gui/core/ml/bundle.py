@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import platform
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 
 from ..errors import BundleError, JukeboxError
 from ..fileio import atomic_write_json
+from ..versions import package_versions
 from .config import TrainConfig, train_config_from_dict, train_config_to_dict
 
 FORMAT = "jukebox-model-bundle"
@@ -37,17 +37,10 @@ _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
 def versions() -> dict[str, str]:
-    from importlib import metadata
-
+    """What a bundle's config.json records: this program, Python, Keras and TensorFlow."""
     from ... import __version__
 
-    found = {"jukebox": __version__, "python": platform.python_version()}
-    for dist in ("keras", "tensorflow"):
-        try:
-            found[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
+    return {"jukebox": __version__, **package_versions(("keras", "tensorflow"))}
 
 
 def _extra_name(name: str) -> str:
