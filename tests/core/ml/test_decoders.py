@@ -100,7 +100,7 @@ def test_seed_decoder_uses_a_left_padded_window():
 
 @pytest.mark.timing
 def test_laptop_lstm_decodes_2000_tokens_fast():
-    config = preset("laptop").model
+    config = preset("laptop", "lstm").model
     decoder = KerasLstmDecoder(build_model(config, 300), config)
     decoder.reset()
     decoder.step(np.array([1]))  # trace once
