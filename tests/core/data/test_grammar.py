@@ -146,3 +146,29 @@ def test_at_most_15_melodic_programs_fit_the_midi_channels(tok, grammar):
     assert len(programs(None)) > 15  # uniform sampling would spread over many instruments
     assert len(programs(15)) == 15
     assert RemiState(grammar).max_programs == 15  # the default
+
+
+def test_one_note_group_order_for_the_table_and_the_tokenizer(tok, grammar):
+    from jukebox_gui.core.data.grammar import NOTE_GROUP, note_group, note_kind
+
+    assert note_group() == NOTE_GROUP == ("Program", "Pitch", "Velocity", "Duration")
+    assert note_group(programs=False) == ("Pitch", "Velocity", "Duration")
+    assert note_kind("PitchDrum") == "Pitch"
+    # a real note, token by token, walks the table along the group
+    ids = tok.encode(demo_score())
+    kinds = [note_kind(tok.token_type(i)) for i in ids]
+    start = kinds.index("Program")
+    assert tuple(kinds[start:start + len(NOTE_GROUP)]) == NOTE_GROUP
+    # the decode filter keeps exactly the complete groups
+    body, at = ids[1:-1], start - 1  # body[at] is that Program
+    broken = body[:at] + body[at + 1:at + 3] + body[at:]  # a headless fragment (Pitch Velocity) before it
+    assert tok._grammar_filter(broken) == tok._grammar_filter(body)
+
+
+def test_clock_and_probe(tok, grammar):
+    from jukebox_gui.core.music.score import beats_for_seconds, seconds_for_beats
+
+    assert seconds_for_beats(3.0, 90.0) == 2.0 and beats_for_seconds(2.0, 90.0) == 3.0
+    state = RemiState(grammar).feed(tok.encode(demo_score())[:-1])
+    probe = state.probe()
+    assert probe.notes == [] and probe.pending_program == 0 and probe.seconds == state.seconds
