@@ -5,7 +5,7 @@ copy made unique by one extra byte of padding after the last track, so no duplic
 
 Cold cache means every file is read and parsed. Like the seed's figure, measured with music21
 already imported, ``files_per_s_cold`` is the steady state: the parser processes already up, as in
-the window (it starts them at launch, ``app.workers.warm_up_parsers``); the median of 3 cold
+the window (it starts them at launch, ``app.workers.preload.warm_up_parsers``); the median of 3 cold
 scans. ``files_per_s_cold_fresh_process`` is the first scan in a fresh interpreter, including
 starting the parser processes (~0.15 s on 2 cores: a `jukebox scan` in a new shell); it is
 compared with the seed's files/s too (``ingest_speedup_fresh_process``) and with the seed's own

@@ -1,5 +1,5 @@
 """Closing the window while a real job runs (scan, training, generation, rendering, each through
-the window's real worker factories in app/workers.py): the close completes within 5 s, the job's
+the window's real worker factories in app/workers/): the close completes within 5 s, the job's
 thread has stopped, and after training the last checkpoint still restores. (tests/app covers the
 close question with a stand-in job; these use the real ones.)"""
 
