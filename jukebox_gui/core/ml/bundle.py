@@ -194,6 +194,9 @@ def load_bundle(name_or_path: str | os.PathLike, *, tokenizer_cls: Any = None) -
         raise BundleError(f"the model bundle's config.json is invalid: {exc}") from exc
     if not isinstance(meta.get("vocab_size"), int) or meta["vocab_size"] < 1:
         raise BundleError("the model bundle's config.json has no valid vocab_size")
+    from .weights_check import check_weights
+
+    check_weights(path / WEIGHTS, config.model, meta["vocab_size"])  # refused now, not at first use
     training = _read_json(path / "training.json", "training record")
     tokenizer = _load_tokenizer(path / "tokenizer.json", tokenizer_cls)
     _check_tokenizer(tokenizer, meta)
