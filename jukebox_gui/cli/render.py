@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--soundfont", metavar="SF2", help="SoundFont (.sf2/.sf3) to use")
     parser.add_argument("--remember", action="store_true", help="remember --soundfont as the default")
     parser.add_argument("--list-soundfonts", action="store_true", help="list the SoundFonts found and exit")
-    parser.add_argument("--sample-rate", type=int, default=44100, metavar="HZ", help="default 44100")
+    parser.add_argument("--sample-rate", type=int, default=None, metavar="HZ",
+                        help="default: the renderer's rate (44.1 kHz)")
     parser.add_argument("--gain", type=float, default=0.2, help="FluidSynth gain before normalising (0.2)")
     parser.add_argument("--tail", type=float, default=2.0, metavar="S", help="release tail in seconds (2)")
     parser.set_defaults(func=_run, parser=parser)
@@ -39,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from ..core.audio.render import load_fluidsynth, render_score
     from ..core.audio.soundfonts import resolve_soundfont, save_soundfont_choice
-    from ..core.audio.wav import write_wav
+    from ..core.audio.wav import SAMPLE_RATE, write_wav
     from ..core.errors import RenderError
     from ..core.music.safe_read import read_midi_isolated
     from .progressbar import ProgressBar
@@ -58,17 +59,18 @@ def _run(args: argparse.Namespace) -> int:
     # fail fast, before parsing: the library and a SoundFont must be there
     load_fluidsynth()
     soundfont = resolve_soundfont(args.soundfont)
+    rate = args.sample_rate or SAMPLE_RATE
     score = read_midi_isolated(args.input)  # a worker process: a hostile file cannot crash or hang us
     bar = ProgressBar(label="render")
     started = time.perf_counter()
     try:
-        audio = render_score(score, soundfont, sample_rate=args.sample_rate, gain=args.gain,
+        audio = render_score(score, soundfont, sample_rate=rate, gain=args.gain,
                              tail_s=args.tail, progress=bar)
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
-    write_wav(args.out, audio, args.sample_rate)
-    seconds = audio.shape[0] / args.sample_rate
+    write_wav(args.out, audio, rate)
+    seconds = audio.shape[0] / rate
     print(f"wrote {args.out}: {seconds:.1f} s of audio in {elapsed:.2f} s "
           f"({seconds / max(elapsed, 1e-9):.0f}x realtime) with {soundfont.name}")
     return 0

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
+from ...core.audio.wav import SAMPLE_RATE
 from ...core.ml.generation import GenerationConfig, Take
 from ...core.music.gm_names import GM_PROGRAMS
 from ...core.music.score import Score
@@ -28,7 +29,6 @@ from .take_report import report_html
 # starts from the same values. generation.py imports no TensorFlow at module level.
 DEFAULTS = GenerationConfig()
 
-SAMPLE_RATE = 44100
 EXPORTS = {  # kind: (button text, file filter, suffix)
     "midi": ("MIDI…", "MIDI files (*.mid)", ".mid"),
     "musicxml": ("MusicXML…", "MusicXML files (*.musicxml)", ".musicxml"),

@@ -7,7 +7,7 @@ Wiring for a page::
     roll.seekRequested.connect(transport.seek)
     window.addAction(transport.play_pause_action)  # space bar anywhere in the window
     transport.set_wav(path)                        # after the worker rendered the take
-    transport.set_audio(samples, 44100)            # or straight from the renderer's array
+    transport.set_audio(samples, SAMPLE_RATE)      # or straight from the renderer's array
 
 ``set_enabled_reason(False, "Rendering…")`` disables Play and shows the reason.
 """

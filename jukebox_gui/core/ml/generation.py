@@ -160,6 +160,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
                  progress: ProgressSink | None, cancel: CancelToken | None, attempt: int,
                  limits: dict | None = None) -> tuple[list[int], Any, dict]:
     from ..data.grammar import BAR, POSITION, RemiState
+    from ..music.score import DEFAULT_BPM, seconds_for_beats
     from .guards import CollapseGuard
     from .sampling import sample
 
@@ -172,7 +173,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     if len(prefix) > 1:  # continue after the primer's last bar, never inside it
         state.position = state.bar_positions
     primer_notes = len(state.notes)
-    start_seconds = (state.bar_seconds + state.bar_beats * 60.0 / (state.tempo or 120.0)) if primer_bars else 0.0
+    start_seconds = (state.bar_seconds + seconds_for_beats(state.bar_beats, state.tempo or DEFAULT_BPM)
+                     if primer_bars else 0.0)
     guard = CollapseGuard(config.max_run, config.max_silence_bars,
                           start_beat=(state.bar_start + state.bar_beats) if primer_bars else 0.0)
     decoder.reset(1)
