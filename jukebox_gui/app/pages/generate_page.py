@@ -3,6 +3,7 @@ them in the piano roll with their metrics and originality check, render, play an
 
 from __future__ import annotations
 
+import logging
 import random
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.audio.wav import SAMPLE_RATE
+from ...core.errors import JukeboxError
 from ...core.ml.generation import GenerationConfig, Take
 from ...core.music.gm_names import GM_PROGRAMS
 from ...core.music.score import Score
@@ -28,6 +30,7 @@ from .take_report import report_html
 # The core's defaults were chosen by measuring takes against the corpus (issue 5); the window
 # starts from the same values. generation.py imports no TensorFlow at module level.
 DEFAULTS = GenerationConfig()
+log = logging.getLogger("jukebox.app.generate")
 
 EXPORTS = {  # kind: (button text, file filter, suffix)
     "midi": ("MIDI…", "MIDI files (*.mid)", ".mid"),
@@ -43,6 +46,7 @@ class TakeEntry:
     def __init__(self, number: int, take: Take, settings: dict[str, Any], model: str) -> None:
         self.number, self.take, self.settings, self.model = number, take, settings, model
         self.audio: Any = None  # float32 [frames, 2] at SAMPLE_RATE, after "Render audio"
+        self.stored: Any = None  # its core.takes_store.StoredTake once kept on disk
 
     @property
     def score(self) -> Score:
@@ -75,6 +79,9 @@ class GeneratePage(QWidget):
         self.worker: Worker | None = None
         self.render_job: Worker | None = None
         self.export_jobs: list[Worker] = []
+        self.store: Any = None  # core.takes_store.TakesStore: every take is kept as it is made
+        self.session: str | None = None
+        self._kept: dict[int, Any] = {}  # id(core take) -> StoredTake or the error, set by the worker
 
         # ---- settings --------------------------------------------------------------------------
         self.model_combo = QComboBox()
@@ -191,6 +198,7 @@ class GeneratePage(QWidget):
                              "checked against the corpus: its metrics and how much of it is copied.")
         layout.addWidget(side_by_side(left_box, right), 1)
         self._update_buttons()
+        self.restore_message = self.restore_takes()
 
     # ---- models --------------------------------------------------------------------------------
     def set_models(self, choices: list[tuple[str, str]]) -> None:
@@ -245,7 +253,7 @@ class GeneratePage(QWidget):
         if not model or (self.worker and self.worker.is_running()):
             return
         settings = self.generation_settings()
-        worker = generate_worker(model, settings)
+        worker = generate_worker(model, settings, keep=lambda take, s=settings, m=model: self._keep(take, s, m))
         worker.progress.connect(self._on_progress)
         worker.finished.connect(lambda take, s=settings, m=model: self._on_generated(take, s, m))
         worker.failed.connect(lambda message: self._failed("Generation failed", message))
@@ -281,9 +289,54 @@ class GeneratePage(QWidget):
 
     def _on_generated(self, core_take: Take, settings: dict[str, Any], model: str) -> None:
         take = TakeEntry(len(self.takes) + 1, core_take, settings, model)
+        kept = self._kept.pop(id(core_take), None)
+        take.stored = None if isinstance(kept, Exception) else kept
         self.add_take(take)
         self._job_done(take.label())
+        if isinstance(kept, Exception):
+            log.warning("take %d was not kept on disk: %s", take.number, kept)
+            self.status.emit(f"Take {take.number} could not be kept on disk (export it to save it): {kept}")
         self.generated.emit(take)
+
+    # ---- takes kept on disk (core.takes_store) ---------------------------------------------------
+    def restore_takes(self) -> str:
+        """Open the takes store, resume the last session (used in the last 12 h) and list its takes.
+        Returns a line for the status bar ('' when there was nothing to restore)."""
+        from ...core.takes_store import TakesStore
+
+        try:
+            self.store = TakesStore()
+            self.session = self.store.resume_or_new()
+            self.store.clean(self.session)
+            stored = self.store.takes(self.session)
+        except JukeboxError as exc:
+            log.warning("the takes store is not available: %s", exc)
+            self.store = self.session = None
+            return f"Takes will not be kept on disk: {exc}"
+        lost = 0
+        for kept in stored:
+            try:
+                score = kept.load_score()
+            except JukeboxError as exc:
+                log.warning("cannot restore %s: %s", kept.id, exc)
+                lost += 1
+                continue
+            take = TakeEntry(len(self.takes) + 1, Take(score=score, tokens=kept.tokens, report=kept.report),
+                             kept.settings, kept.model)
+            take.stored = kept
+            self.add_take(take)
+        if not stored:
+            return ""
+        return f"Restored {len(stored) - lost} takes of this session" + (f" ({lost} damaged)" if lost else "")
+
+    def _keep(self, take: Take, settings: dict[str, Any], model: str) -> None:
+        """Runs in the generate worker's thread: write the take to the store (no widgets touched)."""
+        if self.store is None or self.session is None:
+            return
+        try:
+            self._kept[id(take)] = self.store.add_take(self.session, take, settings=settings, model=model)
+        except JukeboxError as exc:
+            self._kept[id(take)] = exc
 
     def add_take(self, take: TakeEntry) -> None:
         self.takes.append(take)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ...core.audio.wav import SAMPLE_RATE
 from ...core.errors import JukeboxError
@@ -11,8 +11,9 @@ from .preload import load_tensorflow
 from .threads import Worker
 
 
-def generate_worker(model: str, settings: dict[str, Any]) -> Worker:
-    """``model``: what ``core.ml.bundle.load_bundle`` takes; ``settings``: GenerationConfig fields (None = default)."""
+def generate_worker(model: str, settings: dict[str, Any], keep: Callable[[Any], Any] | None = None) -> Worker:
+    """``model``: what ``core.ml.bundle.load_bundle`` takes; ``settings``: GenerationConfig fields (None = default);
+    ``keep(take)``, when given, runs in the worker thread as soon as the take is made (the page keeps it on disk)."""
 
     def job(progress, cancel):
         load_tensorflow()
@@ -20,7 +21,10 @@ def generate_worker(model: str, settings: dict[str, Any]) -> Worker:
         from ...core.ml.generation import GenerationConfig, generate
 
         config = GenerationConfig(**{k: v for k, v in settings.items() if v is not None})
-        return generate(load_bundle(model), config, progress=progress, cancel=cancel)
+        take = generate(load_bundle(model), config, progress=progress, cancel=cancel)
+        if keep is not None:
+            keep(take)
+        return take
 
     return Worker("generate", job)
 
