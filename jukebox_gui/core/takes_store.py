@@ -168,9 +168,11 @@ class TakesStore:
         """Mark a clean end of the session (a window closing normally)."""
         self._touch(session, time.time(), open_=False)
 
-    def _touch(self, session: str, now: float, open_: bool) -> None:
+    def _touch(self, session: str, now: float, open_: bool | None = None) -> None:
         meta = self._session_meta(self._folder(session))
-        meta.update(last_used=now, open=open_)
+        meta["last_used"] = now
+        if open_ is not None:
+            meta["open"] = open_
         atomic_write_json(self._folder(session) / "session.json", meta)
 
     def sessions(self) -> list[SessionInfo]:
@@ -253,8 +255,9 @@ class TakesStore:
 
     def add_take(self, session: str, take: Any = None, *, score: Any = None, report: dict | None = None,
                  tokens: list[int] | None = None, settings: dict | None = None, model: str = "",
-                 name: str = "") -> StoredTake:
-        """Keep a take (a ``generation.Take``, or ``score`` + ``report``): MIDI first, record last."""
+                 name: str = "", now: float | None = None) -> StoredTake:
+        """Keep a take (a ``generation.Take``, or ``score`` + ``report``): MIDI first, record last.
+        ``now`` (default: the clock) is the take's time and the session's last use."""
         from .music.midi_io import midi_bytes
 
         if take is not None:
@@ -273,7 +276,7 @@ class TakesStore:
                 "version": RECORD_VERSION,
                 "name": name or f"Take {number}",
                 "starred": False,
-                "created": time.time(),
+                "created": time.time() if now is None else now,
                 "midi": midi_name,
                 "size": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
@@ -283,6 +286,7 @@ class TakesStore:
                 "tokens": [int(t) for t in (tokens or [])],
             }
             atomic_write_json(folder / f"take-{number:04d}.json", record)
+            self._touch(session, record["created"])  # a session in use does not age
         return StoredTake(session, number, folder, record)
 
     def get(self, take_id: str) -> StoredTake:

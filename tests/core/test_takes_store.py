@@ -107,15 +107,18 @@ def test_resume_or_new_and_close(tmp_path):
     store.close_session(recent)
     assert not store.last_session().open
     assert store.resume_or_new(now=now + 7200) == recent and store.last_session().open
+    # a take made in a session counts as use: it no longer looks two days old
+    store.add_take(old, _take())
+    assert next(s for s in store.sessions() if s.id == old).last_used >= now - 60
 
 
 def test_disk_usage_and_prune_only_when_asked(tmp_path):
     store = TakesStore(tmp_path)
     now = time.time()
     sessions = [store.new_session(now - (10 - i) * DAY) for i in range(6)]  # 10, 9, ... 5 days old
-    for s in sessions:
-        store.add_take(s, _take())
-    starred = store.add_take(sessions[0], _take(40))
+    for i, s in enumerate(sessions):
+        store.add_take(s, _take(), now=now - (10 - i) * DAY)
+    starred = store.add_take(sessions[0], _take(40), now=now - 10 * DAY)
     store.star(starred)
     usage = store.disk_usage()
     assert usage == sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())

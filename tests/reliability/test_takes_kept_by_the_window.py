@@ -33,7 +33,7 @@ def open_page(qtbot, isolated_home):
     jobs.stop_all(5.0)
 
 
-def test_a_made_take_is_on_disk_and_comes_back_after_a_restart(open_page):
+def test_a_made_take_is_on_disk_and_comes_back_after_a_restart(qtbot, open_page):
     page = open_page()
     assert page.takes == [] and page.restore_message == ""
     for base in (60, 48):
@@ -44,8 +44,8 @@ def test_a_made_take_is_on_disk_and_comes_back_after_a_restart(open_page):
     [session] = TakesStore().sessions()
     assert session.takes == 2
 
-    again = open_page()  # the window reopened (or restarted after a crash)
-    assert "Restored 2 takes" in again.restore_message
+    again = open_page()  # restarted after a crash: the first page never closed its session
+    assert again.restore_message == "AI Jukebox did not close normally last time: its 2 takes are back"
     assert [_pitches(t.score) for t in again.takes] == [_pitches(_score(60)), _pitches(_score(48))]
     assert again.takes[1].report == {"seed": 48} and again.takes[1].settings["seed"] == 48
     assert again.take_list.count() == 2 and again.current_take() is again.takes[-1]
@@ -53,6 +53,12 @@ def test_a_made_take_is_on_disk_and_comes_back_after_a_restart(open_page):
     again._keep(take, {"seed": 36}, "builtin:irish")
     again._on_generated(take, {"seed": 36}, "builtin:irish")
     assert [s.takes for s in TakesStore().sessions()] == [3]  # the same session goes on
+    again.close_takes_session()  # what quitting the app does
+    last = open_page()
+    assert last.restore_message == "Restored 3 takes of this session"
+    with qtbot.waitSignal(last.status, timeout=5000) as said:  # the window's status bar hears it
+        pass
+    assert said.args == ["Restored 3 takes of this session"]
 
 
 def test_a_take_that_cannot_be_kept_is_still_shown_and_said(open_page, isolated_home):

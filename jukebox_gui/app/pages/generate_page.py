@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
@@ -199,6 +199,11 @@ class GeneratePage(QWidget):
         layout.addWidget(side_by_side(left_box, right), 1)
         self._update_buttons()
         self.restore_message = self.restore_takes()
+        if self.restore_message:  # after the window has connected ``status``
+            QTimer.singleShot(0, self._announce_restore)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close_takes_session)
 
     # ---- models --------------------------------------------------------------------------------
     def set_models(self, choices: list[tuple[str, str]]) -> None:
@@ -306,6 +311,7 @@ class GeneratePage(QWidget):
 
         try:
             self.store = TakesStore()
+            previous = self.store.last_session()
             self.session = self.store.resume_or_new()
             self.store.clean(self.session)
             stored = self.store.takes(self.session)
@@ -325,9 +331,24 @@ class GeneratePage(QWidget):
                              kept.settings, kept.model)
             take.stored = kept
             self.add_take(take)
+        crashed = previous is not None and previous.open and previous.id == self.session
         if not stored:
             return ""
-        return f"Restored {len(stored) - lost} takes of this session" + (f" ({lost} damaged)" if lost else "")
+        restored = f"{len(stored) - lost} takes" + (f" ({lost} damaged)" if lost else "")
+        if crashed:
+            return f"AI Jukebox did not close normally last time: its {restored} are back"
+        return f"Restored {restored} of this session"
+
+    def _announce_restore(self) -> None:
+        self.status.emit(self.restore_message)
+
+    def close_takes_session(self) -> None:
+        """A normal end: the session is marked closed (one left open means the window crashed)."""
+        if self.store is not None and self.session is not None:
+            try:
+                self.store.close_session(self.session)
+            except JukeboxError as exc:
+                log.warning("cannot close the takes session: %s", exc)
 
     def _keep(self, take: Take, settings: dict[str, Any], model: str) -> None:
         """Runs in the generate worker's thread: write the take to the store (no widgets touched)."""
