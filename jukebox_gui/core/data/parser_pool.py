@@ -173,6 +173,8 @@ def run_pool(
                 timed_out = w.stuck_for(now) > limit
                 if dead or timed_out:
                     culprit = w.current.value
+                    if dead:
+                        w.proc.join(1.0)  # a dead child's exit code is known only once it is joined
                     code = w.proc.exitcode
                     w.stop(kill=True)
                     reason = (f"took longer than {limits.timeout_s:g} s to parse (timed out)" if not dead

@@ -1,7 +1,7 @@
 """Scan a folder of MIDI files: which are usable, what they hold, and why the others are not.
 
 ``scan(source)`` walks the folder (``.mid .midi .kar .rmi`` in any case, symlinks followed
-without loops), parses new or changed files in worker processes (``scan_worker``), reuses the
+without loops), parses new or changed files in worker processes (``parser_pool``, ``file_facts``), reuses the
 persistent cache for the rest (``cache``), marks duplicates by content hash and sums it all up
 in a ``CorpusReport``. Nothing a file contains can raise out of ``scan``: every file gets a
 status (ok / skipped / duplicate) and, when not ok, a reason a person can act on.

@@ -2,7 +2,7 @@
 
 * ``lstm``: Embedding -> N causal LSTM layers -> Dense logits over the vocabulary, trained on
   every position (teacher forcing). Layer names are fixed (``embedding``, ``lstm_0`` ...,
-  ``logits``) so the incremental decoder in :mod:`.decoder` can reuse the very same layers.
+  ``logits``) so the decoders in :mod:`.decoders` can reuse the very same layers.
 * ``transformer``: a small causal decoder with learned positions.
 * ``seed-bilstm``: the seed's method (Bidirectional LSTM 512, Dense 512, dropout 0.5, RMSprop
   0.001, a 200-token window -> the next token) with an Embedding instead of ids / vocab scaling.

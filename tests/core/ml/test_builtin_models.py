@@ -43,6 +43,16 @@ def test_builtin_bundle_ships_small_and_documented(name):
     assert bundle.tokenizer.vocab_size == bundle.vocab_size
 
 
+@pytest.mark.parametrize("name", sorted(BUILTIN_MODELS))
+def test_builtin_model_listens_to_the_melody(name):
+    """Its held-out pitch loss (measured by training on files it never saw) is below the corpus's
+    pitch histogram and rises clearly when the earlier pitches are shuffled: it uses the tune so far.
+    (The LSTMs shipped before were context-blind: 2.71 vs 2.74 nats on irish.)"""
+    melody = load_bundle(f"builtin:{name}").training["melody"]
+    assert melody["pitch_nll"] < melody["pitch_unigram_nll"] - 0.3, melody
+    assert melody["pitch_nll_shuffled_context"] > melody["pitch_nll"] + 0.5, melody
+
+
 def test_unknown_builtin_names_the_real_ones():
     with pytest.raises(BundleError, match="builtin:irish"):
         resolve_bundle("builtin:jazz")
