@@ -56,13 +56,12 @@ def split_files(bundle, source: str) -> tuple[list[tuple[str, Any]], list[tuple[
     Score decoded from the file's tokens, i.e. the music as the model sees it."""
     from jukebox_gui.core.data.corpus import tokenize_corpus
     from jukebox_gui.core.data.scan import scan
-    from jukebox_gui.core.ml.dataset import split_sequences
+    from jukebox_gui.core.ml.evaluation import split_like_training
 
-    corpus = tokenize_corpus(scan(str(source)), bundle.tokenizer)
+    report = scan(str(source))
+    corpus = tokenize_corpus(report, bundle.tokenizer)
     paths, sequences = list(corpus.paths), list(corpus.sequences)
-    # split_sequences indexes whatever it is given: hand it the file numbers, get the same split
-    train_idx, held_idx = split_sequences(list(range(len(paths))), paths, bundle.config.val_fraction,
-                                          bundle.config.seed)
+    train_idx, held_idx = split_like_training(bundle, paths, report.folder)
     decode = lambda i: (paths[i], bundle.tokenizer.decode([int(t) for t in sequences[i]]))  # noqa: E731
     return [decode(i) for i in train_idx], [decode(i) for i in held_idx]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from typing import Sequence
 
@@ -30,3 +31,15 @@ def split_by_file(paths: Sequence[str], val_fraction: float = 0.1, seed: int = 0
     val = sorted(order[:n_val])
     train = sorted(order[n_val:])
     return train, val
+
+
+def relative_name(path: str, folder: str | None) -> str:
+    """``path`` relative to the corpus ``folder`` (its base name when outside it or on another
+    drive): what a split and a bundle record, so neither depends on where the corpus lies."""
+    if not folder:
+        return str(path)
+    try:
+        rel = os.path.relpath(path, folder)
+    except ValueError:  # another drive (Windows)
+        return os.path.basename(path)
+    return os.path.basename(path) if rel.startswith("..") else rel

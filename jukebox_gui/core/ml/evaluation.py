@@ -166,20 +166,34 @@ def melody_verdict(report: dict[str, Any] | None) -> str:
             f"best pitch n-gram ({report['pitch_vs_ngram']:.2f}x; corpus histogram {report['pitch_unigram_nll']:.2f})")
 
 
+def split_like_training(bundle, paths: Sequence[str], folder: str | None) -> tuple[list[int], list[int]]:
+    """(training, held-out) indices of ``paths`` as the bundle's training split them: by the
+    held-out file names its training.json records, else (older bundles) by the same seeded split."""
+    from ..data.split import relative_name
+    from .dataset import split_sequences
+
+    names = [relative_name(p, folder) for p in paths]
+    held = ((bundle.training or {}).get("corpus") or {}).get("held_out_files")
+    if isinstance(held, list):
+        held = set(held)
+        return [i for i, n in enumerate(names) if n not in held], [i for i, n in enumerate(names) if n in held]
+    return split_sequences(list(range(len(names))), names, bundle.config.val_fraction, bundle.config.seed)
+
+
 def heldout_report(bundle, corpus_source: str | None = None, *, batch: int = 32) -> dict[str, Any]:
     """:func:`melody_report` of a bundle on its corpus (default: the one it was trained on), split by
-    file exactly as training split it (same seed and validation fraction)."""
+    file exactly as training split it (:func:`split_like_training`)."""
     from ..data.corpus import tokenize_corpus
     from ..data.scan import scan
-    from .dataset import split_sequences
 
     source = corpus_source or ((bundle.training or {}).get("corpus") or {}).get("source")
     if not source:
         raise ValueError(f"{bundle.path}: no corpus given and the bundle does not record its corpus")
     report = scan(str(source))
     corpus = tokenize_corpus(report, bundle.tokenizer)
-    train, held = split_sequences(list(corpus.sequences), list(corpus.paths), bundle.config.val_fraction,
-                                  bundle.config.seed)
+    train_idx, held_idx = split_like_training(bundle, corpus.paths, report.folder)
+    train = [corpus.sequences[i] for i in train_idx]
+    held = [corpus.sequences[i] for i in held_idx]
     out = melody_report(bundle.model, bundle.tokenizer, bundle.config, train, held, batch=batch)
     out["corpus"] = str(source)
     return out

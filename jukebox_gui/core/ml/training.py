@@ -21,6 +21,7 @@ from ..errors import Cancelled, TrainingError
 from ..progress import CancelToken, ProgressSink
 from . import checkpoints
 from .callbacks import BatchCallback, EpochEnd, LearningRateSchedule, Stage, perplexity
+from ..data.split import relative_name
 from .config import TrainConfig, train_config_to_dict
 
 log = logging.getLogger(__name__)
@@ -74,14 +75,6 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any
     return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer, report
 
 
-def _relative_name(path: str, folder: str) -> str:
-    try:
-        rel = os.path.relpath(path, folder)
-    except ValueError:  # another drive (Windows)
-        return os.path.basename(path)
-    return os.path.basename(path) if rel.startswith("..") else rel
-
-
 def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, Any]]:
     """The corpus as (name, Score), decoded from its tokens: the music as the model sees it (tracks
     of one instrument merged, the grid of the tokenizer), so the corpus profile and the originality
@@ -89,7 +82,7 @@ def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, A
     relative to the corpus folder: a bundle must not carry the trainer's absolute paths."""
     named = []
     for i, (path, seq) in enumerate(zip(corpus.paths, corpus.sequences)):
-        name = _relative_name(path, report.folder) if report is not None else path
+        name = relative_name(path, report.folder if report is not None else None)
         try:
             named.append((name, tokenizer.decode([int(t) for t in seq])))
         except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
@@ -210,8 +203,11 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         tf_framework_config.enable_op_determinism()
     else:
         tf_framework_config.disable_op_determinism()
-    train_seqs, val_seqs = split_sequences(list(corpus.sequences), list(getattr(corpus, "paths", []) or []),
-                                           config.val_fraction, config.seed)
+    # Split by corpus-relative name, so the same folder splits the same wherever it lies; the
+    # held-out names go into training.json (evaluation and benchmarks score exactly those files).
+    names = [relative_name(p, report.folder if report is not None else None) for p in corpus.paths]
+    train_seqs, val_seqs = split_sequences(list(corpus.sequences), names, config.val_fraction, config.seed)
+    _train_names, held_names = split_sequences(names, names, config.val_fraction, config.seed)
     packed, packed_val = pack(train_seqs), pack(val_seqs)
     pad_id = int(getattr(tokenizer, "pad_id", 0))
     val_ds = make_dataset(packed_val, validation_windows(packed_val, config), config, pad_id, drop_remainder=False)
@@ -315,7 +311,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         "optimizer_iterations": iterations, "params": params, "xla": xla,
         "targets_per_s": mean_targets_per_s, "notes_per_s": notes_per_s,
         "corpus": {"source": str(source) if isinstance(source, (str, os.PathLike)) else None,
-                   **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens)},
+                   **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens),
+                   "held_out_files": sorted(set(held_names))},
         "fine_tuned_from": str(base.path) if base is not None else None,
         "melody": melody,
     }

@@ -41,6 +41,8 @@ def check_weights(path: str | Path, model_config: Any, vocab_size: int) -> None:
             for data in datasets:
                 if data.dtype.kind != "f":  # seed-generator states and the like: not weights
                     continue
+                if data.name.startswith("/optimizer") or data.shape == ():
+                    continue  # a compiled model's file also holds its optimizer (a learning rate, slots)
                 values = data[()]
                 if not np.all(np.isfinite(values)):
                     raise BundleError(f"the model weights {path} are corrupt: {data.name} holds NaN or infinite "

@@ -67,7 +67,8 @@ def test_generate_builtin_irish_passes_the_musical_checks(tmp_path, capsys):
     metrics, verdicts = report["metrics"], report["verdicts"]
     for metric in ("pitch_class_entropy", "scale_consistency", "groove_consistency"):
         assert verdicts[metric] == "in range", (metric, metrics[metric], report["corpus_range"][metric])
-    assert metrics["distinct_durations"] >= 3 and metrics["distinct_ioi"] >= 3
+    for metric in ("distinct_durations", "distinct_ioi"):  # rhythm as varied as the corpus's plainer tunes
+        assert metrics[metric] >= max(2, report["corpus_range"][metric]["p10"]), (metric, metrics[metric])
     assert metrics["longest_identical_run"] <= 4
     assert report["originality"]["ok"] and report["originality"]["bars"] <= 2.0
     # same seed, same bytes
