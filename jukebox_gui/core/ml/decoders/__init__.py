@@ -78,6 +78,8 @@ def make_decoder(bundle: Any, *, prefer: str = "auto") -> StepDecoder:
         from .keras_window import KerasWindowDecoder
 
         window = model_config.window if arch == "seed-bilstm" else REFERENCE_WINDOW
+        if arch == "transformer":  # its learned positions stop at seq_len
+            window = min(window, model_config.seq_len)
         return KerasWindowDecoder(bundle.model, dataclasses.replace(model_config, seq_len=window), pad_id)
     if arch == "lstm":
         from .keras_lstm import KerasLstmDecoder
