@@ -83,6 +83,7 @@ def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, A
     named = []
     for i, (path, seq) in enumerate(zip(corpus.paths, corpus.sequences)):
         name = relative_name(path, report.folder if report is not None else None)
+        time.sleep(0)  # let the window's thread take the GIL between pieces (decoding holds it)
         try:
             named.append((name, tokenizer.decode([int(t) for t in seq])))
         except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
