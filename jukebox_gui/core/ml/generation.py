@@ -56,7 +56,8 @@ class GenerationConfig:
     bars: int = 16
     seconds: float | None = None
     notes: int | None = None
-    # Defaults measured on builtin:irish (20 takes of 16 bars per setting): a single attempt at
+    # Defaults measured on the earlier LSTM builtin:irish (not yet re-measured on the transformer
+    # built-ins; 20 takes of 16 bars per setting): a single attempt at
     # T 0.9 / top-p 0.95 has all three style metrics in the corpus's p10-p90 range in 8 of 20 takes
     # (each metric alone in 13-17); T 0.85 / 0.9 keeps pitch in range but makes the rhythm more
     # regular than the corpus (groove in range 6 of 20). The style check's retries do the rest.
