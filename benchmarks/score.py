@@ -49,17 +49,26 @@ for seed in seeds:
 def take_files(count: int, folder: Path) -> list[Path]:
     """``count`` takes of each built-in model, generated once (in one child process per model,
     so TensorFlow never shares this process with MuseScore) and reused afterwards."""
-    folder.mkdir(parents=True, exist_ok=True)
+    import hashlib
+    import json
+
+    from jukebox_gui.core.ml.builtin_models import builtin_dir
+
     files = []
     for model in MODELS:
+        # one folder per version of the model: a retrained built-in never reuses an old one's takes
+        created = json.loads((builtin_dir(model) / "config.json").read_text()).get("created", "")
+        version = hashlib.sha256(created.encode()).hexdigest()[:12]
+        folder_of_model = folder / f"{model}-{version}"
+        folder_of_model.mkdir(parents=True, exist_ok=True)
         seeds = list(range(1, count + 1))
-        missing = [s for s in seeds if not ((folder / f"{model}-{s}.mid").is_file()
-                                            and (folder / f"{model}-{s}.json").is_file())]
+        missing = [s for s in seeds if not ((folder_of_model / f"{model}-{s}.mid").is_file()
+                                            and (folder_of_model / f"{model}-{s}.json").is_file())]
         if missing:
             env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-            subprocess.run([sys.executable, "-c", _GENERATE, str(folder), model, *map(str, missing)],
+            subprocess.run([sys.executable, "-c", _GENERATE, str(folder_of_model), model, *map(str, missing)],
                            check=True, env=env, stdout=subprocess.DEVNULL)
-        files += [folder / f"{model}-{s}.mid" for s in seeds]
+        files += [folder_of_model / f"{model}-{s}.mid" for s in seeds]
     return files
 
 
