@@ -1,6 +1,6 @@
 """MusicXML export of a Score through music21, and offline validation against the 4.0 XSD.
 
-The Score is quantised (``quantize``), then ``notation.plan_layout`` decides key, staves, clefs,
+The Score is quantised (``quantize``), then ``notation.plan_layout`` (with ``spelling``) decides key, staves, clefs,
 voices and pickup; here each voice is cut into spans at every onset, end and bar line (a rest,
 a note or a chord, tied where a note carries on), each span into written values that show the
 beat, and every note is spelled in its key with the accidentals a reader needs, measure by
@@ -23,10 +23,8 @@ from xml.etree import ElementTree
 from ..errors import ExportError
 from ..fileio import atomic_write_bytes
 from .gm_names import CYMBALS, GM_DRUMS, PIANO_PROGRAMS, drum_name  # noqa: F401 (re-exported)
-from .notation import (
-    Bar, Key, Layout, StaffPlan, beat_length, key_alters, key_at, metronome, plan_layout, spell,
-    spell_line, written_values,
-)
+from .notation import Bar, Layout, StaffPlan, beat_length, metronome, plan_layout, written_values
+from .spelling import Key, key_alters, key_at, spell, spell_line
 from .quantize import check_divisions, quantize_score
 from .score import Score
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from .notation import STEPS, ledger_lines
+from .spelling import STEPS, ledger_lines
 
 FAR_LEDGER_LINES = 3  # "more than three ledger lines from the staff"
 

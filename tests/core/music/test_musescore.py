@@ -178,7 +178,7 @@ def test_our_pages_read_better_than_musescores_own_import(real_midi_files, tmp_p
     (and within 1.1x of music21's own score for a demo tune); the analysed key; notes near
     their staff; whole-number metronome marks. Counted on MuseScore's re-export of both."""
     from jukebox_gui.core.music.midi_io import write_midi
-    from jukebox_gui.core.music.notation import analyse_key, fit_signature
+    from jukebox_gui.core.music.spelling import analyse_key, fit_signature
     from jukebox_gui.core.music.score_facts import page_facts, whole_numbers
 
     demo = sample_files(real_midi_files, 1)

@@ -122,7 +122,7 @@ def test_any_unquantised_score_exports_valid_musicxml(tmp_path_factory, notes, p
 
 
 # ---- readable scores (issue 16) ---------------------------------------------------------------
-from jukebox_gui.core.music import notation  # noqa: E402
+from jukebox_gui.core.music import notation, spelling  # noqa: E402
 from jukebox_gui.core.music.score_facts import page_facts  # noqa: E402
 
 G_MAJOR = [55, 57, 59, 60, 62, 64, 66, 67, 69, 71, 72, 74, 76, 78, 79]
@@ -151,7 +151,7 @@ def _xml(score: Score, **kwargs) -> ElementTree.Element:
 
 def test_a_take_without_key_gets_the_analysed_key_and_no_needless_accidentals():
     score = melody_in_g()
-    sharps, minor, name, _corr = notation.analyse_key((n.pitch, n.duration) for n in score.tracks[0].notes)
+    sharps, minor, name, _corr = spelling.analyse_key((n.pitch, n.duration) for n in score.tracks[0].notes)
     assert (sharps, name) == (1, "G major")
     document = musicxml_bytes(score)
     facts = page_facts(document)
@@ -174,13 +174,13 @@ def test_accidentals_follow_the_measure_and_the_key():
 
 
 def test_spelling_in_the_key():
-    assert notation.spell(70, -1) == ("B", -1, 4)  # F major: B flat, not A sharp
-    assert notation.spell(63, 4) == ("D", 1, 4)  # E major: D sharp
-    assert notation.spell(61, 0) == ("C", 1, 4) and notation.spell(63, 0) == ("E", -1, 4)  # C: C#, Eb
-    assert notation.spell(68, 0, minor=True) == ("G", 1, 4)  # a minor: the leading note G#
-    assert notation.spell(60, 7) == ("B", 1, 3)  # C# major: B#
-    assert notation.spell_line([68, 69], 0) == [("G", 1, 4), ("A", 0, 4)]  # rising to A: G#
-    assert notation.spell_line([68, 67], 0)[0] == ("A", -1, 4)  # falling to G: Ab
+    assert spelling.spell(70, -1) == ("B", -1, 4)  # F major: B flat, not A sharp
+    assert spelling.spell(63, 4) == ("D", 1, 4)  # E major: D sharp
+    assert spelling.spell(61, 0) == ("C", 1, 4) and spelling.spell(63, 0) == ("E", -1, 4)  # C: C#, Eb
+    assert spelling.spell(68, 0, minor=True) == ("G", 1, 4)  # a minor: the leading note G#
+    assert spelling.spell(60, 7) == ("B", 1, 3)  # C# major: B#
+    assert spelling.spell_line([68, 69], 0) == [("G", 1, 4), ("A", 0, 4)]  # rising to A: G#
+    assert spelling.spell_line([68, 67], 0)[0] == ("A", -1, 4)  # falling to G: Ab
 
 
 def test_source_key_changes_are_kept():
