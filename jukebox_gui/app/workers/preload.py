@@ -69,33 +69,33 @@ def load_tensorflow() -> None:
         log.info("TensorFlow loaded in %.1f s", time.perf_counter() - started)
 
 
+def _warm_up(name: str, what: str, work) -> threading.Thread:
+    """Run ``work`` in a daemon thread at job priority; a failure is only logged (the real job
+    reports real errors)."""
+
+    def target() -> None:
+        background_priority()  # processes forked from this thread inherit it too
+        try:
+            work()
+        except Exception:  # warming up is optional
+            log.debug("%s warm-up failed", what, exc_info=True)
+
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
 def warm_up_parsers() -> threading.Thread:
     """Start the MIDI parser process server (at job priority) so the first scan starts at once."""
 
-    def target() -> None:
-        background_priority()  # the server and every parser process forked from it inherit it
-        try:
-            from ...core.data.parser_pool import warm_up
+    def work() -> None:
+        from ...core.data.parser_pool import warm_up
 
-            warm_up()
-        except Exception:  # warming up is optional: the real scan reports real errors
-            log.debug("parser warm-up failed", exc_info=True)
+        warm_up()
 
-    thread = threading.Thread(target=target, name="jukebox-parser-warmup", daemon=True)
-    thread.start()
-    return thread
+    return _warm_up("jukebox-parser-warmup", "parser", work)
 
 
 def warm_up_tensorflow() -> threading.Thread:
     """Load TensorFlow in a daemon thread so the first training starts sooner."""
-
-    def target() -> None:
-        background_priority()
-        try:
-            load_tensorflow()
-        except Exception:  # warming up is optional: the real job reports real errors
-            log.debug("TensorFlow warm-up failed", exc_info=True)
-
-    thread = threading.Thread(target=target, name="jukebox-tf-warmup", daemon=True)
-    thread.start()
-    return thread
+    return _warm_up("jukebox-tf-warmup", "TensorFlow", load_tensorflow)
