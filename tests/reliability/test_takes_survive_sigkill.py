@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from sigkill import kill_at_random
+
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 20
 
@@ -56,12 +58,7 @@ def test_every_finished_take_survives_sigkill(tmp_path):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-            try:
-                proc.wait(timeout=rng.uniform(0.05, 0.4))
-            except subprocess.TimeoutExpired:
-                pass
-            proc.send_signal(signal.SIGKILL)
-            out, err = proc.communicate(timeout=30)
+            out, err = kill_at_random(proc, rng, 0.05, 0.4)
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -15,6 +15,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from sigkill import kill_at_random
+
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 20
 
@@ -90,12 +92,7 @@ def test_every_take_finished_before_a_kill_is_listed_after_restart(tmp_path):
             if round_ == KILLS:
                 proc.kill()
                 break
-            try:
-                proc.wait(timeout=rng.uniform(0.1, 0.6))
-            except subprocess.TimeoutExpired:
-                pass
-            proc.send_signal(signal.SIGKILL)
-            out, err = proc.communicate(timeout=30)
+            out, err = kill_at_random(proc, rng, 0.1, 0.6)
         finally:
             if proc.poll() is None:
                 proc.kill()
