@@ -32,7 +32,8 @@ def _run(args: argparse.Namespace) -> int:
         write_midi(score, args.midi)
         print(f"wrote {args.midi}: {score.note_count} notes in {len(score.tracks)} tracks")
     if args.musicxml:
-        from ..core.music.musicxml import export_musicxml, validate_musicxml
+        from ..core.music.musicxml import export_musicxml
+        from ..core.music.musicxml_check import validate_musicxml
         from ..core.music.score_titles import describe_midi
 
         titles = describe_midi(args.input)  # a take's report or a demo manifest beside the file

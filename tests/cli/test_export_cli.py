@@ -6,7 +6,7 @@ import zipfile
 
 from jukebox_gui.cli import main
 from jukebox_gui.core.music.midi_io import read_midi
-from jukebox_gui.core.music.musicxml import validate_musicxml
+from jukebox_gui.core.music.musicxml_check import validate_musicxml
 
 
 def test_export_musicxml_mxl_and_midi(tmp_path, midi_bytes, capsys):

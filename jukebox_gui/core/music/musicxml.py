@@ -1,8 +1,8 @@
-"""MusicXML export of a Score through music21, and offline validation against the 4.0 XSD.
+"""MusicXML export of a Score through music21 (``musicxml_check`` validates the files offline).
 
-The Score is quantised (``quantize``), then ``notation.plan_layout`` (with ``spelling``) decides key, staves, clefs,
-voices and pickup; here each voice is cut into spans at every onset, end and bar line (a rest,
-a note or a chord, tied where a note carries on), each span into written values that show the
+The Score is quantised (``quantize``), then ``notation.plan_layout`` (with ``spelling``) decides
+key, staves, clefs, voices and pickup; here each voice is cut into spans at every onset, end and
+bar line (a rest, a note or a chord, tied where a note carries on), each span into written values that show the
 beat, and every note is spelled in its key with the accidentals a reader needs, measure by
 measure. We build the measures ourselves and export without music21's ``makeNotation``, so
 what the plan says is what the file holds. Drum tracks are a percussion part.
@@ -458,52 +458,3 @@ def export_musicxml(score: Score, path: str | os.PathLike, *, divisions: int = 4
     xml = musicxml_bytes(score, divisions=divisions, subtitle=subtitle, composer=composer)
     atomic_write_bytes(target, mxl_bytes(xml) if suffix == ".mxl" else xml)
     return target
-
-
-# ---- validation ------------------------------------------------------------------------------
-_SCHEMA: Any = None
-
-
-def _schema():
-    global _SCHEMA
-    if _SCHEMA is None:
-        import musicxml as musicxml_pkg  # noqa: PLC0415 (the PyPI package that ships the XSD)
-        import xmlschema  # noqa: PLC0415
-
-        xsd = Path(musicxml_pkg.__file__).parent / "generate_classes" / "musicxml_4_0.xsd"
-        bundled = Path(xmlschema.__file__).parent / "schemas"
-        # the XSD imports xml.xsd and xlink.xsd from musicxml.org: map them to xmlschema's copies
-        locations = {
-            "http://www.w3.org/XML/1998/namespace": str(bundled / "XML" / "xml.xsd"),
-            "http://www.w3.org/1999/xlink": str(bundled / "XLINK" / "xlink.xsd"),
-        }
-        _SCHEMA = xmlschema.XMLSchema(str(xsd), locations=locations, allow="local")
-    return _SCHEMA
-
-
-def read_musicxml_document(path: str | os.PathLike) -> bytes:
-    """The score document of a ``.musicxml`` file or of a ``.mxl`` archive."""
-    source = Path(path)
-    try:
-        if source.suffix.lower() != ".mxl":
-            return source.read_bytes()
-        with zipfile.ZipFile(source) as archive:
-            container = ElementTree.fromstring(archive.read("META-INF/container.xml"))
-            rootfile = container.find(".//rootfile")
-            if rootfile is None or not rootfile.get("full-path"):
-                raise ExportError(f"{source}: META-INF/container.xml names no score")
-            return archive.read(rootfile.get("full-path"))
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, ElementTree.ParseError) as exc:
-        raise ExportError(f"cannot read MusicXML {source}: {exc}") from exc
-
-
-def validate_musicxml(path: str | os.PathLike) -> list[str]:
-    """Problems found by the MusicXML 4.0 XSD (offline); an empty list means valid."""
-    import xmlschema  # noqa: PLC0415
-
-    document = read_musicxml_document(path)
-    try:
-        resource = xmlschema.XMLResource(document, allow="none")
-        return [f"{err.path}: {err.reason}" for err in _schema().iter_errors(resource)]
-    except (xmlschema.XMLResourceError, ElementTree.ParseError) as exc:
-        return [f"not well-formed XML: {exc}"]

@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jukebox_gui.core.errors import ExportError
-from jukebox_gui.core.music.musicxml import (
-    export_musicxml, musicxml_bytes, notated_notes, read_musicxml_document, validate_musicxml,
-)
+from jukebox_gui.core.music.musicxml import export_musicxml, musicxml_bytes, notated_notes
+from jukebox_gui.core.music.musicxml_check import read_musicxml_document, validate_musicxml
 from jukebox_gui.core.music.score import KeySignature, Note, Score, TempoChange, TimeSignature, Track
 
 
