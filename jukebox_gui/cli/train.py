@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
     parser.add_argument("--xla", choices=("auto", "on", "off"),
                         help="XLA-compile the training step (default auto: on for lstm on a CPU-only machine)")
+    parser.add_argument("--full-tokens", action="store_true",
+                        help="keep Program and Velocity tokens even when the corpus has one instrument or one velocity")
     parser.add_argument("--resume", action="store_true", help="continue from the bundle's last checkpoint")
     parser.add_argument("--from", dest="from_bundle", metavar="BUNDLE", help="fine-tune from this bundle's weights")
     parser.set_defaults(func=run)
@@ -55,7 +57,7 @@ def build_config(args: argparse.Namespace):
         args.preset, args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
         learning_rate=args.lr, seq_len=args.seq_len, patience=args.patience, time_budget_s=args.time_budget,
         max_windows_per_epoch=args.max_windows, strategy=args.strategy, threads=args.threads, xla=args.xla,
-        deterministic=True if args.seed is not None else None)
+        deterministic=True if args.seed is not None else None, slim_tokens=False if args.full_tokens else None)
 
 
 class _Display:
@@ -106,5 +108,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"validation loss: {result.best_val_loss:.4f}, perplexity {result.val_perplexity:.2f}")
     print(f"speed: {result.targets_per_s:,.0f} targets/s ({result.notes_per_s:,.0f} notes/s), "
           f"wall time {result.wall_s:.1f} s")
+    if result.left_out:
+        print(f"token stream: leaves out {' and '.join(result.left_out)} tokens "
+              f"(the corpus has one {' and one '.join(k.lower() for k in result.left_out)}; --full-tokens keeps them)")
     print(f"melody (held-out files): {melody_verdict(result.melody)}")
     return 0

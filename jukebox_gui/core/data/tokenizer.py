@@ -22,6 +22,7 @@ token caches and model bundles check it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -66,6 +67,11 @@ class TokenizerConfig:
     use_programs: bool = True
     keep_drums: bool = True
     bpe_vocab_size: int | None = None
+    # A slim stream (see :func:`slim_config`) leaves out tokens that carry nothing for a corpus:
+    # without programs every note gets ``program`` on decode, without velocities ``velocity``.
+    use_velocities: bool = True
+    program: int = 0
+    velocity: int = 80
 
     def __post_init__(self) -> None:
         if self.num_velocities < 1 or self.num_velocities > 127:
@@ -78,6 +84,10 @@ class TokenizerConfig:
             raise TokenizerError(f"beat_res must be (start, end, positions per beat) ranges, got {self.beat_res}")
         if self.bpe_vocab_size is not None and self.bpe_vocab_size < 1:
             raise TokenizerError("bpe_vocab_size must be a positive number or None")
+        if not 0 <= self.program <= 127:
+            raise TokenizerError(f"program must be a General MIDI program 0..127, got {self.program}")
+        if not 1 <= self.velocity <= 127:
+            raise TokenizerError(f"velocity must be 1..127, got {self.velocity}")
         for sig in self.time_signatures:
             num, _, den = str(sig).partition("/")
             if not (num.isdigit() and den.isdigit() and int(num) > 0 and int(den) in (1, 2, 4, 8, 16, 32, 64)):
@@ -104,6 +114,7 @@ class TokenizerConfig:
             use_time_signatures=self.use_time_signatures,
             time_signature_range=ts_range,
             use_programs=self.use_programs,
+            use_velocities=self.use_velocities,
             programs=programs,
             use_note_duration_programs=programs,
             one_token_stream_for_programs=True,
@@ -226,7 +237,7 @@ class Tokenizer:
         if not isinstance(score, Score):
             raise TokenizerError(f"encode expects a Score, got {type(score).__name__}")
         sm = score_to_symusic(score, tpq=_ENCODE_TPQ)
-        if not self.config.keep_drums:
+        if not self.config.keep_drums or not self.config.use_programs:  # one program: no drum kit
             for i in reversed(range(len(sm.tracks))):
                 if sm.tracks[i].is_drum:
                     del sm.tracks[i]
@@ -254,11 +265,23 @@ class Tokenizer:
             if not attempt:
                 break
             try:
-                return score_from_symusic(self._tok.decode(attempt))
+                # without programs MidiTok keeps one stream per track: ours is that one track
+                stream = attempt if self._tok.one_token_stream else [attempt]
+                return self._fixed_values(score_from_symusic(self._tok.decode(stream)))
             except (ValueError, KeyError, IndexError, AttributeError, TypeError, RuntimeError,
                     ZeroDivisionError, JukeboxError) as exc:
                 log.debug("decode attempt failed (%s); filtering the sequence", exc)
         return Score()
+
+    def _fixed_values(self, score: Score) -> Score:
+        """A slim stream's notes get the corpus's one program and one velocity back."""
+        if not self.config.use_programs:
+            for track in score.tracks:
+                track.program, track.is_drum = self.config.program, False
+        if not self.config.use_velocities:
+            for track in score.tracks:
+                track.notes = [dataclasses.replace(n, velocity=self.config.velocity) for n in track.notes]
+        return score
 
     def _grammar_filter(self, ids: Sequence[int]) -> list[int]:
         """Keep only well-formed REMI groups (BPE ids are expanded first); the note group is
@@ -271,7 +294,7 @@ class Tokenizer:
         base_names = {v: k for k, v in self._tok.vocab.items()}
         out: list[int] = []
         note: list[int] = []
-        want = note_group(programs=self.config.use_programs)  # MidiTok REMI always has velocities
+        want = note_group(programs=self.config.use_programs, velocities=self.config.use_velocities)
         seen_bar = False
         for i in ids:
             kind = note_kind(base_names.get(i, "UNK").split("_", 1)[0])
@@ -319,7 +342,7 @@ class Tokenizer:
     # ---- identity, save / load -----------------------------------------------------------
     def fingerprint(self) -> str:
         """sha256 of config + vocabulary: equal fingerprints mean interchangeable ids."""
-        blob = json.dumps({"config": to_dict(self.config), "vocab": self._vocab}, sort_keys=True)
+        blob = json.dumps({"config": _identity_config(self.config), "vocab": self._vocab}, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def compatible_with(self, other: "Tokenizer") -> bool:
@@ -330,7 +353,7 @@ class Tokenizer:
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "config": to_dict(self.config),
-            "vocab": self._vocab,
+            "vocab": dict(self._vocab),  # a copy: an edited dict must not change this tokenizer
             "fingerprint": self.fingerprint(),
             "miditok": self._tok.to_dict(),
         }
@@ -374,6 +397,48 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"Tokenizer(vocab_size={self.vocab_size}, fingerprint={self.fingerprint()[:12]})"
+
+
+_SLIM_DEFAULTS = {"use_velocities": True, "program": 0, "velocity": 80}
+
+
+def _identity_config(config: TokenizerConfig) -> dict[str, Any]:
+    """The config as the fingerprint sees it: the slim-stream fields only where they differ from
+    their defaults, so tokenizers (and bundles) made before those fields existed keep their
+    fingerprints."""
+    data = to_dict(config)
+    for key, default in _SLIM_DEFAULTS.items():
+        if data.get(key) == default:
+            data.pop(key, None)
+    return data
+
+
+def slim_config(sequences: Iterable[Sequence[int]], tokenizer: "Tokenizer") -> TokenizerConfig | None:
+    """A slimmer config for a corpus tokenized with ``tokenizer``, or None when nothing can go.
+
+    A corpus of one melodic instrument (no drums) needs no ``Program`` token per note, one whose
+    notes all fall into one velocity bin no ``Velocity`` token: on the demo corpora (one fiddle,
+    one velocity) a note shrinks from five tokens to three, so a window holds 1.6x the music."""
+    import numpy as np
+
+    config = tokenizer.config
+    if config.bpe_vocab_size or (not config.use_programs and not config.use_velocities):
+        return None
+    seen = np.zeros(int(tokenizer.vocab_size), dtype=bool)
+    for seq in sequences:
+        arr = np.asarray(seq, dtype=np.int64)
+        seen[arr[(arr >= 0) & (arr < seen.size)]] = True
+    used = [tokenizer.token_name(i) for i in np.flatnonzero(seen)]
+    programs = sorted({int(n.split("_", 1)[1]) for n in used if n.startswith("Program_")})
+    velocities = sorted({int(n.split("_", 1)[1]) for n in used if n.startswith("Velocity_")})
+    changes: dict[str, Any] = {}
+    if config.use_programs and len(programs) == 1 and programs[0] >= 0:
+        changes.update(use_programs=False, program=programs[0])
+    if config.use_velocities and len(velocities) == 1:
+        changes.update(use_velocities=False, velocity=min(127, max(1, velocities[0])))
+    if not changes:
+        return None
+    return dataclasses.replace(config, **changes)
 
 
 # ---- BPE ids through MidiTok's public API (TokSequence + decode_token_ids) -------------------

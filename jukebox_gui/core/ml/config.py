@@ -85,6 +85,9 @@ class TrainConfig:
     lr_schedule: str = "constant"   # constant | cosine (linear warm-up, then cosine decay to min_lr_ratio)
     warmup_steps: int = 0
     min_lr_ratio: float = 0.1
+    # Leave out tokens that carry nothing for this corpus (one instrument: no Program per note;
+    # one velocity: no Velocity): see core.data.tokenizer.slim_config. Only for a new model.
+    slim_tokens: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):  # from JSON

@@ -44,6 +44,7 @@ class TrainResult:
     xla: bool = False             # whether the train step was XLA-compiled
     melody: dict[str, Any] | None = None  # held-out pitch loss vs n-gram baselines (core.ml.evaluation)
     notes_per_s: float = 0.0      # training throughput in notes (a slimmer token stream is credited)
+    left_out: tuple[str, ...] = ()  # token kinds the stream leaves out for this corpus (slim_config)
 
 
 def _default_tokenizer() -> Any:
@@ -52,9 +53,17 @@ def _default_tokenizer() -> Any:
     return Tokenizer()
 
 
-def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any, Any]:
+def left_out_kinds(tokenizer: Any) -> tuple[str, ...]:
+    """The per-note token kinds a slim tokenizer leaves out (none for the full stream)."""
+    config = getattr(tokenizer, "config", None)
+    return tuple(kind for kind, used in (("Program", getattr(config, "use_programs", True)),
+                                         ("Velocity", getattr(config, "use_velocities", True))) if not used)
+
+
+def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = False) -> tuple[Any, Any, Any]:
     """(tokenized corpus, tokenizer, scan report or None) from a folder or ``demo:NAME`` (scanned
-    here), a scan report (the window's scan, reused) or a tokenized corpus."""
+    here), a scan report (the window's scan, reused) or a tokenized corpus. With ``slim`` and no
+    tokenizer given, the stream leaves out the tokens this corpus does not need (``slim_config``)."""
     from ..data.corpus import TokenizedCorpus, tokenize_corpus
     from ..data.scan import CorpusReport, scan
 
@@ -70,9 +79,21 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel) -> tuple[Any, Any
     else:
         raise TrainingError(f"cannot train on {type(source).__name__}: give a folder, demo:NAME, a scan report "
                             "or a tokenized corpus")
-    tokenizer = tokenizer if tokenizer is not None else _default_tokenizer()
+    chosen = tokenizer is not None
+    tokenizer = tokenizer if chosen else _default_tokenizer()
     emit(Stage("tokenizing", "tokenizing the corpus"))
-    return tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel), tokenizer, report
+    corpus = tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel)
+    if slim and not chosen:
+        from ..data.tokenizer import Tokenizer, slim_config
+
+        slimmer = slim_config(corpus.sequences, tokenizer)
+        if slimmer is not None:
+            tokenizer = Tokenizer(slimmer)
+            left_out = left_out_kinds(tokenizer)
+            emit(Stage("tokenizing", f"one {' and one '.join(k.lower() for k in left_out)} in the whole corpus: "
+                                     f"the token stream leaves out {' and '.join(left_out)} tokens"))
+            corpus = tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel)
+    return corpus, tokenizer, report
 
 
 def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, Any]]:
@@ -179,7 +200,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         import dataclasses
 
         config = dataclasses.replace(config, model=base.config.model)
-    corpus, tokenizer, report = _prepare_corpus(source, tokenizer, emit, cancel)
+    corpus, tokenizer, report = _prepare_corpus(source, tokenizer, emit, cancel, slim=config.slim_tokens)
     if report is not None:
         source = report.source  # training.json records the folder or demo:NAME the scan was given
     if cancel is not None:
@@ -324,4 +345,5 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     plain.set_weights(model.get_weights())
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
-                       mean_targets_per_s, iterations, params, tuple(sorted(extras)), xla, melody, notes_per_s)
+                       mean_targets_per_s, iterations, params, tuple(sorted(extras)), xla, melody, notes_per_s,
+                       left_out_kinds(tokenizer))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 import random
 from collections import Counter
 
@@ -170,3 +172,46 @@ def test_bpe_optional_shortens_and_round_trips(tmp_path, real_midi_files):
     loaded = Tokenizer.load(bpe.save(tmp_path / "bpe.json"))
     assert loaded.fingerprint() == bpe.fingerprint()
     assert loaded.encode(score) == bpe.encode(score)
+
+
+def _fiddle_tune() -> Score:
+    notes = [Note(i * 0.5, 0.5, 62 + (i * 5) % 12, 79) for i in range(16)]
+    return Score(tracks=[Track(program=40, name="Fiddle", notes=notes[:8]), Track(program=40, notes=notes[8:])],
+                 tempos=[TempoChange(0.0, 110.0)], time_signatures=[TimeSignature(0.0, 6, 8)])
+
+
+def test_slim_stream_for_one_instrument_one_velocity(tok):
+    """A corpus of one fiddle at one velocity loses its Program and Velocity tokens, and the
+    slim stream decodes to the same notes, program and velocity as the full one."""
+    from jukebox_gui.core.data.tokenizer import slim_config
+
+    tune = _fiddle_tune()
+    full = tok.encode(tune)
+    slim_cfg = slim_config([full], tok)
+    assert slim_cfg is not None and not slim_cfg.use_programs and not slim_cfg.use_velocities
+    assert slim_cfg.program == 40 and slim_cfg.velocity == tok.velocity_values[tok.velocity_bin(79)]
+    slim = Tokenizer(slim_cfg)
+    ids = slim.encode(tune)
+    assert {slim.token_type(i) for i in ids}.isdisjoint({"Program", "Velocity"})
+    assert len(ids) < 0.7 * len(full)
+    want = sorted((n.start, n.pitch, n.duration, n.velocity, t.program) for n, t in tok.decode(full).all_notes())
+    got = sorted((n.start, n.pitch, n.duration, n.velocity, t.program) for n, t in slim.decode(ids).all_notes())
+    assert got == want and len(got) == 16
+    again = Tokenizer.load(slim.save(Path(tempfile.mkdtemp()) / "slim.json"))
+    assert again.fingerprint() == slim.fingerprint() != tok.fingerprint()
+
+
+def test_slim_keeps_what_a_band_needs(tok):
+    """Several instruments, drums or several velocities: those tokens stay."""
+    from jukebox_gui.core.data.tokenizer import slim_config
+
+    assert slim_config([tok.encode(_band())], tok) is None
+    two_velocities = _fiddle_tune()
+    two_velocities.tracks[1].notes = [Note(n.start, n.duration, n.pitch, 120) for n in two_velocities.tracks[1].notes]
+    cfg = slim_config([tok.encode(two_velocities)], tok)
+    assert cfg is not None and not cfg.use_programs and cfg.use_velocities
+
+
+def test_fingerprint_of_the_default_tokenizer_is_stable(tok):
+    """Bundles made before the slim-stream settings existed still match their tokenizer."""
+    assert tok.fingerprint().startswith("89a91be1")
