@@ -36,11 +36,16 @@ class BuiltinModel:
     # preset's learning-rate schedule spans the epochs given here: 60 epochs are 2,880 steps of
     # 16 windows, several times what the 5-minute laptop run gets.
     epochs: int = 60
+    # Windows twice the laptop preset's: with the slim token stream (no Program/Velocity tokens
+    # for these one-instrument corpora, 3.4 tokens per note) 256 tokens hold about 75 notes, 8-9
+    # bars of a reel, so a model sees the phrase a tune repeats (the laptop's 128 tokens held
+    # 24 notes of the full stream, 3 bars: its takes repeated no bars, the corpus 23 %).
+    seq_len: int = 256
 
     def train_command(self, out: Path) -> list[str]:
         return ["jukebox", "train", self.corpus, "--out", str(out), "--arch", self.arch,
                 "--preset", self.preset, "--seed", str(self.seed), "--epochs", str(self.epochs),
-                "--time-budget", "0"]
+                "--seq-len", str(self.seq_len), "--time-budget", "0"]
 
 
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
