@@ -95,3 +95,48 @@ def test_export_error_goes_to_a_dialog(qtbot, page, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     title, message = shown[0]
     assert "midi" in title.lower() and message
+
+
+def test_musicxml_export_names_model_and_seed_like_the_cli(qtbot, page, tmp_path, monkeypatch):
+    """The window's MusicXML export titles a take from its report through score_titles.take_titles,
+    the function ``jukebox export`` uses for a take's JSON report."""
+    from xml.etree import ElementTree
+
+    from jukebox_gui.core.music.score_titles import describe_midi
+
+    report = {**REPORT, "seed": 7, "bundle": {"path": "/x/resources/models/irish", "name": "irish",
+                                               "arch": "transformer", "preset": "laptop"}}
+    score = make_score()
+    score.title = "take-1"  # a take read back from its MIDI file carries the file's stem
+    page.add_take(TakeEntry(1, Take(score, [], report), {"seed": 7}, "builtin:irish"))
+    target = tmp_path / "take.musicxml"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    with qtbot.waitSignal(page.exported, timeout=60_000):
+        page.export_buttons["musicxml"].click()
+    root = ElementTree.fromstring(target.read_bytes())
+    subtitle = root.findtext("movement-number")
+    assert subtitle == "Model builtin:irish (transformer, laptop preset) · seed 7"
+    assert root.findtext("movement-title") == "AI Jukebox take (seed 7)"
+    assert root.findtext("identification/creator[@type='composer']") == "AI Jukebox"
+    assert score.title == "take-1"  # the take itself is left as it was
+    # the same titles the CLI finds beside a take's MIDI file
+    import json
+
+    (tmp_path / "t.mid").write_bytes(b"")
+    (tmp_path / "t.json").write_text(json.dumps(report))
+    titles = describe_midi(tmp_path / "t.mid")
+    assert (titles.title, titles.subtitle) == ("AI Jukebox take (seed 7)", subtitle)
+
+
+def test_musicxml_export_without_a_report_keeps_the_score_title(qtbot, page, tmp_path, monkeypatch):
+    from xml.etree import ElementTree
+
+    score = make_score()
+    score.title = "My tune"
+    page.add_take(TakeEntry(1, Take(score, []), {"seed": 1}, "m"))
+    target = tmp_path / "plain.musicxml"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    with qtbot.waitSignal(page.exported, timeout=60_000):
+        page.export_buttons["musicxml"].click()
+    root = ElementTree.fromstring(target.read_bytes())
+    assert root.findtext("movement-title") == "My tune" and root.findtext("movement-number") is None

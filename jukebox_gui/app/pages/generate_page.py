@@ -426,7 +426,8 @@ class GeneratePage(QWidget):
                 if not path.endswith(suffix):
                     path += suffix
                 self.settings.set_export_folder(str(Path(path).parent))
-        worker = export_worker(kind, take.score, Path(path), samples=take.audio, sample_rate=SAMPLE_RATE)
+        worker = export_worker(kind, take.score, Path(path), samples=take.audio, sample_rate=SAMPLE_RATE,
+                               report=take.report)
         worker.finished.connect(lambda written, k=kind: self._on_exported(k, str(written)))
         worker.failed.connect(lambda message, k=kind: self._failed(f"Export ({k}) failed", message))
         self.export_jobs = [w for w in self.export_jobs if w.is_running()] + [worker]

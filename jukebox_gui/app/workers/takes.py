@@ -38,8 +38,10 @@ def render_worker(score: Any, soundfont: str | None) -> Worker:
     return Worker("render", job)
 
 
-def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = SAMPLE_RATE) -> Worker:
-    """``kind``: midi, musicxml, wav or musescore. Returns the written path."""
+def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = SAMPLE_RATE,
+                  report: dict | None = None) -> Worker:
+    """``kind``: midi, musicxml, wav or musescore. Returns the written path. ``report``: the take's
+    report; MusicXML takes its title and subtitle (model and seed) from it, as ``jukebox export`` does."""
 
     def job(progress, cancel):
         if kind == "midi":
@@ -47,9 +49,17 @@ def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample
 
             write_midi(score, path)
         elif kind == "musicxml":
-            from ...core.music.musicxml import export_musicxml
+            import dataclasses
 
-            export_musicxml(score, path)
+            from ...core.music.musicxml import export_musicxml
+            from ...core.music.score_titles import take_titles
+
+            titles = take_titles(report)
+            if titles is None:
+                export_musicxml(score, path)
+            else:  # a copy: the take's own Score is shared with the GUI thread
+                export_musicxml(dataclasses.replace(score, title=titles.title), path, subtitle=titles.subtitle,
+                                composer=titles.composer)
         elif kind == "wav":
             from ...core.audio.wav import write_wav
 

@@ -48,12 +48,21 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def take_titles(report: dict | None) -> ScoreTitles | None:
+    """Titles for a take from its report (``generate``'s, or a ``TAKE.json`` beside the MIDI
+    file): "AI Jukebox take (seed 3)", the model and seed as subtitle; None when ``report`` names
+    no model and seed. ``jukebox export`` and the window's export both title a take this way."""
+    if not isinstance(report, dict) or "bundle" not in report or "seed" not in report:
+        return None
+    return ScoreTitles(f"AI Jukebox take (seed {report['seed']})", take_subtitle(report), TAKE_COMPOSER)
+
+
 def describe_midi(path: str | os.PathLike) -> ScoreTitles:
     """Titles for the page of ``path``: from a take report, a demo manifest, or the file name."""
     source = Path(path)
-    report = _read_json(source.with_suffix(".json"))
-    if report and "bundle" in report and "seed" in report:
-        return ScoreTitles(f"AI Jukebox take (seed {report['seed']})", take_subtitle(report), TAKE_COMPOSER)
+    titles = take_titles(_read_json(source.with_suffix(".json")))
+    if titles is not None:
+        return titles
     manifest = _read_json(source.parent / "manifest.json")
     if manifest and isinstance(manifest.get("files"), list):
         for entry in manifest["files"]:
