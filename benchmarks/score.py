@@ -128,7 +128,7 @@ def music21_key(score) -> tuple[int, int]:
     own, and the same with the modal signature correction the export applies (``fit_signature``)."""
     from music21 import note, stream
 
-    from jukebox_gui.core.music.notation import fit_signature
+    from jukebox_gui.core.music.spelling import fit_signature
 
     container = stream.Stream()
     pitches = []
