@@ -168,11 +168,13 @@ class TakesStore:
         """Mark a clean end of the session (a window closing normally)."""
         self._touch(session, time.time(), open_=False)
 
-    def _touch(self, session: str, now: float, open_: bool | None = None) -> None:
+    def _touch(self, session: str, now: float, open_: bool | None = None, last_take: int | None = None) -> None:
         meta = self._session_meta(self._folder(session))
         meta["last_used"] = now
         if open_ is not None:
             meta["open"] = open_
+        if last_take is not None:
+            meta["last_take"] = max(int(meta.get("last_take", 0) or 0), last_take)
         atomic_write_json(self._folder(session) / "session.json", meta)
 
     def sessions(self) -> list[SessionInfo]:
@@ -269,7 +271,12 @@ class TakesStore:
         data = midi_bytes(score)
         folder = self._folder(session)
         with self._lock:
-            number = 1 + max((int(m.group(1)) for m in map(_TAKE.match, os.listdir(folder)) if m), default=0)
+            # a deleted take's number is never given again (a saved selection cannot point elsewhere)
+            try:
+                last = int(self._session_meta(folder).get("last_take", 0) or 0)
+            except (TypeError, ValueError):
+                last = 0
+            number = 1 + max([last] + [int(m.group(1)) for m in map(_TAKE.match, os.listdir(folder)) if m])
             midi_name = f"take-{number:04d}.mid"
             atomic_write_bytes(folder / midi_name, data)
             record = {
@@ -286,7 +293,7 @@ class TakesStore:
                 "tokens": [int(t) for t in (tokens or [])],
             }
             atomic_write_json(folder / f"take-{number:04d}.json", record)
-            self._touch(session, record["created"])  # a session in use does not age
+            self._touch(session, record["created"], last_take=number)  # a session in use does not age
         return StoredTake(session, number, folder, record)
 
     def get(self, take_id: str) -> StoredTake:
@@ -328,7 +335,31 @@ class TakesStore:
     # ---- disk use and pruning ----------------------------------------------------------------
     def disk_usage(self) -> int:
         """Bytes used by every session."""
-        return sum(s.size_bytes for s in self.sessions())
+        return sum(self.usage().values())
+
+    def usage(self) -> dict[str, int]:
+        """Bytes on disk per session (file sizes only: no record is read, so it stays cheap with
+        thousands of takes)."""
+        found: dict[str, int] = {}
+        try:
+            folders = [e for e in os.scandir(self.sessions_dir) if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return found
+        except OSError as exc:
+            raise TakesError(f"cannot list the takes folder {self.sessions_dir}: {exc.strerror or exc}") from exc
+        for folder in folders:
+            total = 0
+            try:
+                with os.scandir(folder.path) as entries:
+                    for entry in entries:
+                        try:
+                            total += entry.stat().st_size
+                        except OSError:
+                            pass
+            except OSError:
+                pass
+            found[folder.name] = total
+        return found
 
     def prune(self, older_than_days: float, *, keep_sessions: int = 3, keep: tuple[str, ...] = (),
               dry_run: bool = False, now: float | None = None) -> list[SessionInfo]:

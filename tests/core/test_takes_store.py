@@ -148,3 +148,26 @@ def test_errors_are_jukebox_errors(tmp_path):
 
         with pytest.raises(JukeboxError):
             TakesStore(ro).new_session()
+
+
+def test_a_deleted_take_number_is_never_given_again(tmp_path):
+    store = TakesStore(tmp_path)
+    session = store.new_session()
+    first, second = store.add_take(session, _take()), store.add_take(session, _take(55))
+    store.delete(second)
+    store.delete(first)
+    third = TakesStore(tmp_path).add_take(session, _take(50))
+    assert third.number == 3 and [t.number for t in store.takes(session)] == [3]
+
+
+def test_usage_per_session_counts_every_file_without_reading_records(tmp_path):
+    store = TakesStore(tmp_path)
+    a, b = store.new_session(now=1000.0), store.new_session(now=2000.0)
+    store.add_take(a, _take())
+    usage = store.usage()
+    folder = store.sessions_dir / a
+    assert usage[a] == sum(p.stat().st_size for p in folder.iterdir()) > 0
+    assert usage[b] == (store.sessions_dir / b / "session.json").stat().st_size
+    (folder / "take-0001.json").write_text("{ damaged")  # a damaged record still takes room
+    assert store.usage()[a] == sum(p.stat().st_size for p in folder.iterdir())
+    assert store.disk_usage() == sum(store.usage().values())
