@@ -3,11 +3,21 @@
 One small wrapper so pages never spell keys by hand. A ``settings/version`` key lets later
 versions migrate old keys; under ``JUKEBOX_HOME`` (tests) the settings are an INI file there,
 so tests never touch the user's real preferences.
+
+Every getter survives garbage (a hand-edited or damaged settings file): a value of the wrong
+type or out of range falls back to its default, and the getters that matter to the user say so
+in ``problems`` (the window shows them), never raise. The session keys (``session/*``) hold what
+the window reopens with: the last corpus, model, generation settings and selected take, and a
+``running`` marker set while a window is open, so a start that finds it set knows the last one
+crashed.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +25,62 @@ from PySide6.QtCore import QByteArray, QSettings
 
 SETTINGS_VERSION = 2
 MAX_RECENT = 8
+PRUNE_CHOICES = (0, 7, 30, 90, 365)  # days an unstarred session is kept; 0: never prune
+
+# generation setting: (type, lowest, highest, may be None); the Generate page's ranges
+GENERATION_FIELDS: dict[str, tuple[type, float, float, bool]] = {
+    "bars": (int, 1, 512, False),
+    "temperature": (float, 0.05, 3.0, False),
+    "top_p": (float, 0.0, 1.0, True),
+    "top_k": (int, 0, 1000, True),
+    "seed": (int, 0, 2**31 - 1, False),
+    "primer": (str, 0, 4096, True),
+    "primer_bars": (int, 1, 64, True),
+    "tempo": (float, 0.0, 300.0, True),
+    "program": (int, 0, 127, True),
+}
+
+
+@dataclass
+class SessionState:
+    """What the window had open when it last saved: restored on the next start."""
+
+    corpus: str = ""
+    model: str = ""
+    generation: dict[str, Any] = field(default_factory=dict)  # only the fields that were valid
+    take: str = ""  # a takes_store take id, "SESSION/NNNN"
+    page: int = 0
+
+    def is_empty(self) -> bool:
+        return not (self.corpus or self.model or self.generation or self.take)
+
+    def describe(self) -> str:
+        parts = []
+        if self.corpus:
+            parts.append(f"corpus {self.corpus}")
+        if self.model:
+            parts.append(f"model {self.model.split('/')[-1]}")
+        if self.generation:
+            parts.append("generation settings")
+        if self.take:
+            parts.append("the selected take")
+        return ", ".join(parts)
+
+
+def _clean_generation_value(name: str, value: Any) -> tuple[bool, Any]:
+    """(ok, value) for one saved generation setting, checked against GENERATION_FIELDS."""
+    kind, low, high, nullable = GENERATION_FIELDS[name]
+    if value is None:
+        return nullable, None
+    if kind is str:
+        return (isinstance(value, str) and len(value) <= high), value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False, None
+    if kind is int and (not float(value).is_integer()):
+        return False, None
+    if not math.isfinite(float(value)) or not low <= value <= high:
+        return False, None
+    return True, kind(value)
 
 
 def _open_qsettings() -> QSettings:
@@ -30,6 +96,9 @@ class Settings:
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self.q = qsettings if qsettings is not None else _open_qsettings()
+        self.problems: list[str] = []  # what could not be read (defaults used), for the window
+        if self.q.status() != QSettings.Status.NoError:
+            self.problems.append(f"The settings file {self.q.fileName()} could not be read; the defaults are used.")
         self.migrate()
 
     # ---- migration -----------------------------------------------------------------------
@@ -48,8 +117,24 @@ class Settings:
     def _int(self, key: str, default: int) -> int:
         try:
             return int(self.q.value(key, default))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return default
+
+    def _bool(self, key: str, default: bool) -> bool:
+        value = self.q.value(key, default)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "false", "0"):
+            return value.lower() in ("true", "1")
+        return default
+
+    def _str(self, key: str, default: str = "", max_len: int = 4096) -> str:
+        value = self.q.value(key, default)
+        if not isinstance(value, str) or len(value) > max_len or "\0" in value:
+            if value not in (None, ""):
+                self.problems.append(f"The saved setting {key} could not be read; it was left empty.")
+            return default
+        return value
 
     def _list(self, key: str) -> list[str]:
         value = self.q.value(key, [])
@@ -57,7 +142,9 @@ class Settings:
             return []
         if isinstance(value, str):
             return [value] if value else []
-        return [str(v) for v in value]
+        if not isinstance(value, (list, tuple)):
+            return []
+        return [v for v in value if isinstance(v, str) and v]
 
     def value(self, key: str, default: Any = None) -> Any:
         return self.q.value(key, default)
@@ -110,3 +197,79 @@ class Settings:
 
     def set_export_folder(self, folder: str) -> None:
         self.q.setValue("export/folder", folder)
+
+    # ---- the session the window reopens with ----------------------------------------------
+    def begin_session(self) -> bool:
+        """Mark a window as running. True when the previous one never ended cleanly (a crash,
+        a kill or a power cut): its ``running`` marker is still set."""
+        crashed = self._bool("session/running", False)
+        self.q.setValue("session/running", True)
+        self.q.sync()
+        return crashed
+
+    def end_session(self) -> None:
+        """A clean end: the next start restores the session without asking."""
+        self.q.setValue("session/running", False)
+        self.q.sync()
+
+    def session_state(self) -> SessionState:
+        return SessionState(corpus=self._str("session/corpus"), model=self._str("session/model"),
+                            generation=self.generation_settings(), take=self._str("session/take", max_len=200),
+                            page=self.last_page())
+
+    def set_last_corpus(self, source: str) -> None:
+        self.q.setValue("session/corpus", str(source or ""))
+
+    def set_last_model(self, reference: str | None) -> None:
+        self.q.setValue("session/model", str(reference or ""))
+
+    def set_last_take(self, take_id: str | None) -> None:
+        self.q.setValue("session/take", str(take_id or ""))
+
+    def generation_settings(self) -> dict[str, Any]:
+        """The last generation settings: only fields that are valid; anything else is said in
+        ``problems`` and left to the page's default."""
+        raw = self.q.value("session/generation", "")
+        if raw in (None, ""):
+            return {}
+        try:
+            data = json.loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            self.problems.append("The saved generation settings could not be read; the defaults are used.")
+            return {}
+        clean, bad = {}, []
+        for name, value in data.items():
+            if name not in GENERATION_FIELDS:
+                continue  # a setting of another version: ignored
+            ok, value = _clean_generation_value(name, value)
+            if ok:
+                clean[name] = value
+            else:
+                bad.append(name)
+        if bad:
+            self.problems.append(f"Some saved generation settings were not valid ({', '.join(sorted(bad))}); "
+                                 "their defaults are used.")
+        return clean
+
+    def set_generation_settings(self, settings: dict[str, Any]) -> None:
+        kept = {k: v for k, v in settings.items() if k in GENERATION_FIELDS}
+        self.q.setValue("session/generation", json.dumps(kept, sort_keys=True))
+
+    # ---- kept takes ------------------------------------------------------------------------
+    def prune_days(self) -> int:
+        """Days an unstarred session of takes is kept (0: never pruned, the default)."""
+        days = self._int("takes/prune_days", -1)
+        if days not in PRUNE_CHOICES:
+            if self.q.contains("takes/prune_days"):
+                self.problems.append("The saved setting for deleting old takes was not valid; "
+                                     "old takes are kept (never deleted).")
+                self.q.remove("takes/prune_days")
+            return 0
+        return days
+
+    def set_prune_days(self, days: int) -> None:
+        if days not in PRUNE_CHOICES:
+            raise ValueError(f"prune days must be one of {PRUNE_CHOICES}")
+        self.q.setValue("takes/prune_days", int(days))
