@@ -1,13 +1,18 @@
 """The main window: a sidebar of pages (Corpus, Train, Models, Generate), menus, status bar,
-shortcuts, remembered layout, and a clean stop of running jobs on close."""
+shortcuts, remembered layout, and a clean stop of running jobs on close.
+
+It reopens with the last session (corpus, model, generation settings, selected take: see
+``Settings.session_state``). After a start that finds the last window never closed cleanly, it
+asks first, in a non-modal bar (the takes themselves are listed either way: they are on disk)."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QVBoxLayout, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QStackedWidget, QWidget)
 
 from .about import show_about
@@ -15,7 +20,8 @@ from .pages.corpus_page import CorpusPage
 from .pages.generate_page import GeneratePage
 from .pages.models_page import ModelsPage
 from .pages.train_page import TrainPage
-from .settings import Settings
+from .settings import SessionState, Settings
+from .widgets.notice_bar import NoticeBar
 from .workers import JobManager
 
 log = logging.getLogger("jukebox.app")
@@ -50,12 +56,18 @@ class MainWindow(QMainWindow):
         for page in self.pages:
             self.stack.addWidget(page)
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.notice = NoticeBar()
         central = QWidget()
-        layout = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.notice)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
+        outer.addLayout(layout, 1)
         self.setCentralWidget(central)
 
         self.jobs_label = QLabel("")
@@ -64,6 +76,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire_pages()
         self._restore()
+        self.crashed_last_time = self.settings.begin_session()
+        self._open_session()
         self.statusBar().showMessage("Ready. Start by choosing a corpus.", 5000)
 
     # ---- menus and shortcuts -------------------------------------------------------------------
@@ -186,6 +200,78 @@ class MainWindow(QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState(), self.stack.currentIndex())
         self.settings.sync()
 
+    # ---- the session: restored at start, saved as it changes -------------------------------------------
+    def _open_session(self) -> None:
+        state = self.settings.session_state()  # read before anything below saves over it
+        self.restore_offer: SessionState | None = None
+        for problem in self.settings.problems:
+            self.notice.add(problem, kind="warning")
+        self.settings.problems.clear()
+        pruned = self.generate_page.takes_panel.prune()
+        if pruned:
+            self.notice.add(self.generate_page.takes_panel.prune_message(pruned))
+        if self.crashed_last_time:
+            takes = len(self.generate_page.takes)
+            text = "AI Jukebox did not close normally last time."
+            if takes:
+                text += f" The {takes} takes of that session are kept and listed on the Generate page."
+            actions: tuple = ()
+            if not state.is_empty():
+                text += f" Restore the rest of it ({state.describe()})?"
+                self.restore_offer = state
+                actions = (("Restore", lambda: self.restore_session(state)), ("Start fresh", self._decline_restore))
+            self.notice.add(text, actions, kind="warning")
+        else:
+            self.restore_session(state)
+        self.corpus_page.sourceChanged.connect(self._corpus_chosen)
+        self.generate_page.model_combo.activated.connect(lambda _i: self._save_generation())
+        self.generate_page.generated.connect(lambda _take: self._save_generation())
+        self.generate_page.take_list.currentRowChanged.connect(self._take_selected)
+
+    def restore_session(self, state: SessionState) -> list[str]:
+        """Reopen ``state``: returns what was restored (what is gone is said in the bar)."""
+        self.restore_offer = None
+        restored, gone = [], []
+        if state.model:
+            if state.model.startswith("builtin:") or Path(state.model).is_dir():
+                self.generate_page.select_model(state.model)
+                restored.append("model")
+            else:
+                gone.append(f"the model {state.model} is no longer there")
+        if state.generation:
+            self.generate_page.apply_generation_settings(state.generation)
+            restored.append("generation settings")
+        if state.take and self.generate_page.select_take(state.take):
+            restored.append("selected take")
+        if state.corpus:
+            if state.corpus.startswith("demo:") or Path(state.corpus).is_dir():
+                self.corpus_page.set_source(state.corpus, scan=True)
+                restored.append("corpus")
+            else:
+                gone.append(f"the corpus folder {state.corpus} is no longer there")
+        if gone:
+            self.notice.add("Not restored: " + "; ".join(gone) + ".")
+        if restored:
+            self.statusBar().showMessage("Restored the last session: " + ", ".join(restored), 8000)
+        return restored
+
+    def _decline_restore(self) -> None:
+        self.restore_offer = None
+
+    def _corpus_chosen(self, source: str) -> None:
+        self.settings.set_last_corpus(source)
+        self.settings.sync()
+
+    def _save_generation(self) -> None:
+        self.settings.set_last_model(self.generate_page.model_combo.currentData())
+        self.settings.set_generation_settings(self.generate_page.generation_settings())
+        self.settings.sync()
+
+    def _take_selected(self, _row: int) -> None:
+        take = self.generate_page.current_take()
+        if take is not None and take.stored is not None:
+            self.settings.set_last_take(take.stored.id)
+
     # ---- closing -------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.train_page.is_running():
@@ -204,5 +290,9 @@ class MainWindow(QMainWindow):
                 log.warning("some jobs did not stop within %.0f s: %s", CLOSE_TIMEOUT_S,
                             [w.name for w in self.jobs.active()])
         self.save_layout()
+        if self.restore_offer is None:  # an unanswered offer keeps the crashed session's state
+            self._save_generation()
+        self.generate_page.close_takes_session()
+        self.settings.end_session()
         event.accept()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
@@ -23,6 +23,7 @@ from ...core.progress import Progress
 from ..settings import Settings
 from ..style import page_layout, side_by_side
 from ..widgets.piano_roll import PianoRoll
+from ..widgets.takes_panel import TakesPanel
 from ..widgets.transport import Transport
 from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
 from .take_report import report_html
@@ -56,9 +57,14 @@ class TakeEntry:
     def report(self) -> dict[str, Any]:
         return self.take.report
 
+    @property
+    def name(self) -> str:
+        return self.stored.name if self.stored is not None else f"Take {self.number}"
+
     def label(self) -> str:
         score = self.score
-        return (f"Take {self.number} · seed {self.settings.get('seed')} · {score.note_count} notes · "
+        star = "★ " if self.stored is not None and self.stored.starred else ""
+        return (f"{star}{self.name} · seed {self.settings.get('seed')} · {score.note_count} notes · "
                 f"{score.duration_seconds:.0f} s")
 
     def tooltip(self) -> str:
@@ -150,7 +156,9 @@ class GeneratePage(QWidget):
         gen_row.addWidget(self.generate_button)
         gen_row.addWidget(self.cancel_button)
 
-        self.take_list = QListWidget()
+        self.takes_panel = TakesPanel(self.takes, settings)  # star, rename, delete, disk use, pruning
+        self.takes_panel.status.connect(self.status)
+        self.take_list = self.takes_panel.list
         self.take_list.currentRowChanged.connect(self.show_take)
         self.report = QTextBrowser()
         self.report.setOpenExternalLinks(False)
@@ -161,8 +169,7 @@ class GeneratePage(QWidget):
         left.addLayout(form)
         left.addLayout(gen_row)
         left.addWidget(self.progress)
-        left.addWidget(QLabel("Takes:"))
-        left.addWidget(self.take_list, 1)
+        left.addWidget(self.takes_panel, 1)
 
         # ---- the take: piano roll, transport, report, export ---------------------------------------
         self.piano_roll = PianoRoll()
@@ -293,9 +300,11 @@ class GeneratePage(QWidget):
         QMessageBox.warning(self, title, message)
 
     def _on_generated(self, core_take: Take, settings: dict[str, Any], model: str) -> None:
-        take = TakeEntry(len(self.takes) + 1, core_take, settings, model)
         kept = self._kept.pop(id(core_take), None)
-        take.stored = None if isinstance(kept, Exception) else kept
+        stored = None if isinstance(kept, Exception) else kept
+        number = stored.number if stored is not None else max((t.number for t in self.takes), default=0) + 1
+        take = TakeEntry(number, core_take, settings, model)
+        take.stored = stored
         self.add_take(take)
         self._job_done(take.label())
         if isinstance(kept, Exception):
@@ -319,6 +328,7 @@ class GeneratePage(QWidget):
             log.warning("the takes store is not available: %s", exc)
             self.store = self.session = None
             return f"Takes will not be kept on disk: {exc}"
+        self.takes_panel.bind(self.store, self.session)
         lost = 0
         for kept in stored:
             try:
@@ -327,7 +337,7 @@ class GeneratePage(QWidget):
                 log.warning("cannot restore %s: %s", kept.id, exc)
                 lost += 1
                 continue
-            take = TakeEntry(len(self.takes) + 1, Take(score=score, tokens=kept.tokens, report=kept.report),
+            take = TakeEntry(kept.number, Take(score=score, tokens=kept.tokens, report=kept.report),
                              kept.settings, kept.model)
             take.stored = kept
             self.add_take(take)
@@ -360,11 +370,30 @@ class GeneratePage(QWidget):
             self._kept[id(take)] = exc
 
     def add_take(self, take: TakeEntry) -> None:
-        self.takes.append(take)
-        item = QListWidgetItem(take.label())
-        item.setToolTip(take.tooltip())
-        self.take_list.addItem(item)
-        self.take_list.setCurrentRow(self.take_list.count() - 1)
+        self.takes_panel.add(take)  # appends to self.takes and selects it
+
+    def select_take(self, take_id: str) -> bool:
+        """Select the take kept as ``take_id`` ("SESSION/NNNN"); False when it is not listed."""
+        for row, take in enumerate(self.takes):
+            if take.stored is not None and take.stored.id == take_id:
+                self.take_list.setCurrentRow(row)
+                return True
+        return False
+
+    def apply_generation_settings(self, values: dict[str, Any]) -> None:
+        """Set the controls from ``generation_settings()``-style values (missing keys untouched)."""
+        spins = {"bars": self.bars_spin, "temperature": self.temp_spin, "seed": self.seed_spin,
+                 "top_p": self.top_p_spin, "top_k": self.top_k_spin, "tempo": self.tempo_spin,
+                 "primer_bars": self.primer_bars}
+        for key, spin in spins.items():
+            if key in values:
+                value = values[key] or 0
+                spin.setValue(type(spin.value())(value))
+        if "primer" in values:
+            self.primer_edit.setText(values["primer"] or "")
+        if "program" in values:
+            program = values["program"]
+            self.program_combo.setCurrentIndex(0 if program is None else max(0, self.program_combo.findData(program)))
 
     def current_take(self) -> TakeEntry | None:
         row = self.take_list.currentRow()

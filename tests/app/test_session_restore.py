@@ -1,0 +1,177 @@
+"""The window reopens with the last corpus, model, generation settings, takes and selection; after
+a crash it says so in a non-modal bar and restores only when asked; garbage in the settings file
+falls back to defaults with a message, never a crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from jukebox_gui.app.main_window import MainWindow
+from jukebox_gui.app.pages.generate_page import DEFAULTS
+from jukebox_gui.app.settings import Settings
+from jukebox_gui.core.ml.generation import Take
+from jukebox_gui.core.music.score import Note, Score, Track
+
+
+def _score(base: int) -> Score:
+    return Score(tracks=[Track(program=0, notes=[Note(i * 0.5, 0.5, base + i % 5, 80) for i in range(8)])])
+
+
+@pytest.fixture
+def open_window(qtbot, isolated_home):
+    windows = []
+
+    def make() -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.jobs.stop_all(5.0)
+
+
+def _make_take(window: MainWindow, base: int) -> None:
+    """What a finished generation does: the worker keeps the take, the page lists it."""
+    page = window.generate_page
+    settings, model = page.generation_settings(), page.model_combo.currentData()
+    take = Take(_score(base), [1, 2, 3], {"seed": settings["seed"]})
+    page._keep(take, settings, model)
+    page._on_generated(take, settings, model)
+
+
+def _set_up_a_session(window: MainWindow, corpus: str) -> None:
+    page = window.generate_page
+    window.corpus_page.set_source(corpus, scan=False)
+    page.select_model("builtin:irish")
+    page.bars_spin.setValue(7)
+    page.temp_spin.setValue(1.35)
+    page.seed_spin.setValue(4242)
+    page.top_k_spin.setValue(12)
+    page.program_combo.setCurrentIndex(page.program_combo.findData(40))
+    _make_take(window, 60)
+    _make_take(window, 48)
+    page.take_list.setCurrentRow(0)  # the first take is the one being looked at
+
+
+def _assert_restored(window: MainWindow, corpus: str) -> None:
+    page = window.generate_page
+    assert window.corpus_page.source == corpus
+    assert page.model_combo.currentData() == "builtin:irish"
+    assert (page.bars_spin.value(), page.seed_spin.value(), page.top_k_spin.value()) == (7, 4242, 12)
+    assert page.temp_spin.value() == pytest.approx(1.35)
+    assert page.program_combo.currentData() == 40
+    assert len(page.takes) == 2 and page.take_list.currentRow() == 0
+    assert page.current_take() is page.takes[0]
+
+
+def test_a_clean_restart_reopens_the_last_session(open_window, tmp_path):
+    corpus = tmp_path / "my tunes"
+    corpus.mkdir()
+    first = open_window()
+    assert not first.crashed_last_time and first.notice.isHidden()
+    _set_up_a_session(first, str(corpus))
+    first.close()
+
+    again = open_window()
+    assert not again.crashed_last_time
+    assert again.notice.isHidden()  # nothing to ask: it just reopens
+    _assert_restored(again, str(corpus))
+    again.corpus_page.cancel_scan()
+
+
+def test_after_a_crash_it_says_so_and_restores_only_when_asked(open_window, tmp_path):
+    corpus = tmp_path / "tunes"
+    corpus.mkdir()
+    first = open_window()
+    _set_up_a_session(first, str(corpus))
+    first.hide()  # never closed: what a crash or a kill leaves behind (the running marker stays)
+
+    again = open_window()
+    assert again.crashed_last_time
+    assert again.notice.isVisible() and QApplication.activeModalWidget() is None  # a bar, not a dialog
+    text = again.notice.text()
+    assert "did not close normally" in text and "2 takes" in text and "corpus" in text
+    page = again.generate_page
+    assert len(page.takes) == 2  # the takes are back either way: they are on disk
+    assert page.bars_spin.value() == DEFAULTS.bars and again.corpus_page.source == ""  # not yet
+    again.notice.buttons["Restore"].click()
+    assert again.notice.isHidden()
+    _assert_restored(again, str(corpus))
+    again.corpus_page.cancel_scan()
+    again.close()
+    assert not open_window().crashed_last_time  # the clean close cleared the marker
+
+
+def test_start_fresh_keeps_the_defaults(open_window, tmp_path):
+    first = open_window()
+    _set_up_a_session(first, str(tmp_path))
+    first.hide()
+    again = open_window()
+    again.notice.buttons["Start fresh"].click()
+    assert again.notice.isHidden() and again.restore_offer is None
+    assert again.generate_page.bars_spin.value() == DEFAULTS.bars and again.corpus_page.source == ""
+
+
+def test_what_is_gone_is_said_not_restored(open_window, tmp_path):
+    settings = Settings()
+    settings.set_last_corpus(str(tmp_path / "deleted folder"))
+    settings.set_last_model(str(tmp_path / "deleted model"))
+    settings.sync()
+    window = open_window()
+    assert window.corpus_page.source == ""
+    assert window.generate_page.model_combo.findData(str(tmp_path / "deleted model")) < 0
+    text = window.notice.text()
+    assert "deleted folder is no longer there" in text and "deleted model is no longer there" in text
+
+
+GARBAGE = {
+    "session/generation": "{this is not json",
+    "session/corpus": 12345,
+    "session/running": "perhaps",
+    "takes/prune_days": "banana",
+    "window/page": "the third",
+    "window/geometry": "zzz",
+    "corpus/recent": 7,
+}
+
+
+def test_garbage_in_the_settings_falls_back_to_defaults_with_a_message(open_window):
+    settings = Settings()
+    for key, value in GARBAGE.items():
+        settings.q.setValue(key, value)
+    settings.sync()
+    window = open_window()  # no exception
+    text = window.notice.text()
+    assert "generation settings could not be read" in text
+    assert "deleting old takes was not valid" in text
+    page = window.generate_page
+    assert page.bars_spin.value() == DEFAULTS.bars and page.temp_spin.value() == pytest.approx(DEFAULTS.temperature)
+    assert window.corpus_page.source == "" and window.stack.currentIndex() == 0
+    assert Settings().prune_days() == 0 and Settings().recent_folders() == []
+
+
+def test_a_settings_file_of_binary_junk_opens_with_defaults(open_window, isolated_home):
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "settings.ini").write_bytes(bytes(range(256)) * 40 + b"\n[session]\ngeneration=@Variant(\\0\\xff)\n")
+    window = open_window()
+    assert window.generate_page.bars_spin.value() == DEFAULTS.bars
+    window.close()
+    assert not open_window().crashed_last_time  # and it still saves
+
+
+def test_invalid_generation_fields_are_dropped_one_by_one(open_window):
+    settings = Settings()
+    settings.q.setValue("session/generation", json.dumps(
+        {"bars": -5, "temperature": "hot", "seed": 77, "top_k": 1e9, "program": 40, "from_the_future": 1}))
+    settings.sync()
+    window = open_window()
+    page = window.generate_page
+    assert page.seed_spin.value() == 77 and page.program_combo.currentData() == 40  # the valid ones
+    assert page.bars_spin.value() == DEFAULTS.bars
+    assert "bars, temperature, top_k" in window.notice.text()
