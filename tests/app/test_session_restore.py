@@ -66,6 +66,7 @@ def _assert_restored(window: MainWindow, corpus: str) -> None:
     assert (page.bars_spin.value(), page.seed_spin.value(), page.top_k_spin.value()) == (7, 4242, 12)
     assert page.temp_spin.value() == pytest.approx(1.35)
     assert page.program_combo.currentData() == 40
+    assert page.primer_bars.value() == 2 and page.primer_edit.text() == ""  # no primer: its bars untouched
     assert len(page.takes) == 2 and page.take_list.currentRow() == 0
     assert page.current_take() is page.takes[0]
 

@@ -386,8 +386,8 @@ class GeneratePage(QWidget):
                  "top_p": self.top_p_spin, "top_k": self.top_k_spin, "tempo": self.tempo_spin,
                  "primer_bars": self.primer_bars}
         for key, spin in spins.items():
-            if key in values:
-                value = values[key] or 0
+            if key in values and not (key == "primer_bars" and values[key] is None):  # None: no primer
+                value = values[key] or 0  # 0 is the spin's "off" / "model's choice"
                 spin.setValue(type(spin.value())(value))
         if "primer" in values:
             self.primer_edit.setText(values["primer"] or "")

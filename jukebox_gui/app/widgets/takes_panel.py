@@ -64,6 +64,7 @@ class TakesPanel(QWidget):
                             ("delete", self.delete_action)):
             button = QToolButton()
             button.setDefaultAction(action)
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance("Unstar") + 24)  # Star <-> Unstar
             self.buttons[key] = button
             buttons.addWidget(button)
 
