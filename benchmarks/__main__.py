@@ -6,6 +6,9 @@ import pkgutil
 import sys
 from pathlib import Path
 
+# long runs, left out of `all` (run them on their own): fuzz (10,000 files), soak (200 window cycles)
+LONG = ("fuzz", "soak")
+
 
 def available() -> list[str]:
     here = Path(__file__).parent
@@ -26,8 +29,8 @@ def main() -> int:
     if name == "all":
         results = {}
         for bench in available():
-            if bench == "fuzz":
-                continue  # long; run it on its own
+            if bench in LONG:
+                continue
             print(f"== {bench}", file=sys.stderr, flush=True)
             results[bench] = run(bench, rest)
             print(json.dumps(results[bench]), flush=True)

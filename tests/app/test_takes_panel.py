@@ -157,3 +157,19 @@ def test_pruning_happens_only_by_the_setting_and_says_what_went(qtbot, isolated_
     assert "Deleted 3 old sessions of takes unused for more than 30 days (3 unstarred takes" in text
     assert all(s in text for s in (old[2], old[3], old[5]))
     again.close()
+
+
+def test_only_the_last_rendered_takes_keep_their_audio_in_memory(open_page):
+    import numpy as np
+
+    from jukebox_gui.app.pages.generate_page import AUDIO_KEPT
+
+    page = open_page()
+    for i in range(AUDIO_KEPT + 3):
+        _generate(page, 40 + i)
+        page._on_rendered(page.takes[-1], np.zeros((1000, 2), dtype=np.float32))
+    held = [t.number for t in page.takes if t.audio is not None]
+    assert held == [t.number for t in page.takes[-AUDIO_KEPT:]]
+    page._on_rendered(page.takes[0], np.zeros((1000, 2), dtype=np.float32))  # rendered again: back in
+    assert page.takes[0].audio is not None and sum(t.audio is not None for t in page.takes) == AUDIO_KEPT
+    assert page.takes[-AUDIO_KEPT].audio is None  # the oldest of the rest made room

@@ -40,6 +40,10 @@ EXPORTS = {  # kind: (button text, file filter, suffix)
     "musescore": ("Open in MuseScore", "", ".mid"),
 }
 
+AUDIO_KEPT = 4  # rendered takes whose audio stays in memory (a minute of audio is ~21 MB); older
+# ones render again when asked, so a long session does not grow by every take's audio (issue 22)
+
+
 class TakeEntry:
     """A row of the page's take list: the core's Take, its number, the settings and model that
     made it, and its audio once rendered."""
@@ -82,6 +86,7 @@ class GeneratePage(QWidget):
         super().__init__(parent)
         self.jobs, self.settings = jobs, settings
         self.takes: list[TakeEntry] = []
+        self._audio_order: list[TakeEntry] = []  # rendered takes holding audio, oldest first
         self.worker: Worker | None = None
         self.render_job: Worker | None = None
         self.export_jobs: list[Worker] = []
@@ -429,6 +434,11 @@ class GeneratePage(QWidget):
 
     def _on_rendered(self, take: TakeEntry, audio: Any) -> None:
         take.audio = audio
+        self._audio_order = [t for t in self._audio_order if t is not take and t.audio is not None]
+        self._audio_order.append(take)
+        for old in self._audio_order[:-AUDIO_KEPT]:
+            old.audio = None  # "Render audio" makes it again
+        self._audio_order = self._audio_order[-AUDIO_KEPT:]
         self._job_done(f"Rendered take {take.number}: {len(audio) / SAMPLE_RATE:.1f} s of audio")
         if take is self.current_take():
             self.transport.set_audio(audio, SAMPLE_RATE)
