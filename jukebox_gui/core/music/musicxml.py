@@ -3,8 +3,8 @@
 The Score is quantised (``quantize``), then ``notation.plan_layout`` (with ``spelling``) decides
 key, staves, clefs, voices and pickup; here each voice is cut into spans at every onset, end and
 bar line (a rest, a note or a chord, tied where a note carries on), each span into written values that show the
-beat, and every note is spelled in its key with the accidentals a reader needs, measure by
-measure. We build the measures ourselves and export without music21's ``makeNotation``, so
+beat, and every note is spelled in its key and context (``spelling.spell_part``) with the
+accidentals a reader needs, measure by measure. We build the measures ourselves and export without music21's ``makeNotation``, so
 what the plan says is what the file holds. Drum tracks are a percussion part.
 """
 
@@ -24,7 +24,7 @@ from ..errors import ExportError
 from ..fileio import atomic_write_bytes
 from .gm_names import CYMBALS, GM_DRUMS, PIANO_PROGRAMS, drum_name  # noqa: F401 (re-exported)
 from .notation import Bar, Layout, StaffPlan, beat_length, metronome, plan_layout, written_values
-from .spelling import Key, key_alters, key_at, spell, spell_line
+from .spelling import Key, key_alters, key_at, spell_part
 from .quantize import check_divisions, quantize_score
 from .score import Score
 
@@ -114,28 +114,6 @@ def _clef(name: str) -> Any:
         return clef.PercussionClef()
     return {"treble": clef.TrebleClef, "bass": clef.BassClef, "treble8vb": clef.Treble8vbClef,
             "bass8vb": clef.Bass8vbClef, "treble8va": clef.Treble8vaClef}[name]()
-
-
-def _spellings(voice: list[tuple[int, int, int]], keys: list[Key]) -> dict[tuple[int, int], tuple[str, int, int]]:
-    """``(start, pitch) -> (step, alter, octave)`` for one voice: its top line spelled as a
-    melody (see ``spell_line``), the other chord notes by the key alone."""
-    names: dict[tuple[int, int], tuple[str, int, int]] = {}
-    tops: dict[int, int] = {}
-    for start, _end, pitch in voice:
-        tops[start] = max(tops.get(start, -1), pitch)
-        k = key_at(keys, start)
-        names[(start, pitch)] = spell(pitch, k.sharps, k.minor)
-    line = sorted(tops.items())
-    i = 0
-    while i < len(line):  # runs of the line in one key
-        k = key_at(keys, line[i][0])
-        j = i
-        while j < len(line) and key_at(keys, line[j][0]) == k:
-            j += 1
-        for (start, pitch), name in zip(line[i:j], spell_line([p for _s, p in line[i:j]], k.sharps, k.minor)):
-            names[(start, pitch)] = name
-        i = j
-    return names
 
 
 def _note_start(voice_by_pitch: dict[int, list[tuple[int, int]]], pitch: int, at: int) -> int:
@@ -228,8 +206,9 @@ def _mark_accidentals(measure_notes: list[tuple[Fraction, Any]], key: Key) -> No
         state[(p.step, p.octave)] = alter
 
 
-def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: bool) -> list[Any]:
-    """Measures for one staff: clef, key and time signatures, tempo marks (``header``), voices."""
+def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: bool, names: dict) -> list[Any]:
+    """Measures for one staff: clef, key and time signatures, tempo marks (``header``), voices;
+    ``names``: the part's spelling, ``(start, pitch) -> (step, alter, octave)`` (``spell_part``)."""
     from music21 import bar as bar_module, key as m21key, meter, stream, tempo  # noqa: PLC0415
 
     div = layout.divisions
@@ -242,13 +221,12 @@ def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: boo
             by_pitch.setdefault(p, []).append((s, e))
         for spans_of_pitch in by_pitch.values():
             spans_of_pitch.sort()
-        names = {} if drum else _spellings(notes, layout.keys)
         per_bar: dict[int, list] = {}
         for span in spans:
             per_bar.setdefault(bisect.bisect_right(edges, span[0]) - 1, []).append(span)
         busy = {i for s, e, _p in notes  # bars where this voice sounds
                 for i in range(bisect.bisect_right(edges, s) - 1, bisect.bisect_right(edges, e - 1))}
-        voices.append((per_bar, names, by_pitch, busy))
+        voices.append((per_bar, by_pitch, busy))
     measures = []
     previous_ts = None
     previous_key = None
@@ -275,7 +253,7 @@ def _staff_measures(staff: StaffPlan, layout: Layout, *, drum: bool, header: boo
                     mark = tempo.MetronomeMark(number=number, referent=float(referent))
                     m.insert(float(Fraction(max(at, lo) - lo, div)), mark)
         written_voices = []
-        for v, (per_bar, names, by_pitch, busy) in enumerate(voices):
+        for v, (per_bar, by_pitch, busy) in enumerate(voices):
             if v > 0 and bar_index not in busy:
                 continue
             elements = []
@@ -349,10 +327,13 @@ def score_to_music21(score: Score, *, divisions: int = 4, subtitle: str = "", co
         else:
             inst = instrument.instrumentFromMidiProgram(part_plan.program)
         parts = []
+        names = {} if part_plan.is_drum else spell_part(
+            [voice for staff in part_plan.staves for voice in staff.voices], plan.keys, divisions,
+            [b.start for b in plan.bars])
         for s, staff in enumerate(part_plan.staves):
             cls = stream.Part if len(part_plan.staves) == 1 else stream.PartStaff
             part = cls()
-            part.append(_staff_measures(staff, plan, drum=part_plan.is_drum, header=first and s == 0))
+            part.append(_staff_measures(staff, plan, drum=part_plan.is_drum, header=first and s == 0, names=names))
             parts.append((part, inst if s == 0 else copy.deepcopy(inst)))  # both staves name it (IDREF)
         first = False
         for staff_index, (part, part_inst) in enumerate(parts):

@@ -5,7 +5,9 @@
   see ``fit_signature``), with a key change only where two or more 8-bar sections in a row
   clearly prefer another key.
 - Spelling: the scale's own names; chromatic notes on the side of the line of fifths nearer the
-  key (C major: C#, Eb, F#, Bb), a semitone step to the next note of the line decides the rest.
+  key (C major: C#, Eb, F#, Bb), a semitone step to the next note of the line decides the rest
+  (``spell``, ``spell_line``). A part's export spells its chromatic notes in context
+  (``spell_part``): by the harmony sounding around them, their line, and one name per pitch in a bar.
 - Clefs and ledger lines: which clef needs the fewest ledger lines.
 
 Pure Python; music21 is imported only for its key analysis. :mod:`.notation` uses these for the
@@ -14,6 +16,7 @@ whole layout.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -281,3 +284,104 @@ def choose_clef(pitches: list[int]) -> str:
         return far, name not in ("treble", "bass"), sum(ledger_lines(i, name) ** 2 for i in indices)
 
     return min(("treble", "bass", "treble8vb", "bass8vb", "treble8va"), key=cost)
+
+
+# ---- spelling in context ---------------------------------------------------------------------
+def _position(step: str, alter: int) -> int:
+    return FIFTHS_BASE[step] + 7 * alter
+
+
+def _melodic_hints(voices: list[list[tuple[int, int, int]]], names: dict) -> dict:
+    """``(start, pitch) -> step`` for a chromatic note of a voice's top line that steps by a
+    semitone to the next note: the letter next to that note's (G# before A, Ab before G)."""
+    hints: dict[tuple[int, int], str] = {}
+    for voice in voices:
+        tops: dict[int, int] = {}
+        for start, _end, pitch in voice:
+            tops[start] = max(tops.get(start, -1), pitch)
+        line = sorted(tops.items())
+        for (start, pitch), (_nstart, npitch) in zip(line, line[1:]):
+            step = npitch - pitch
+            if abs(step) == 1:
+                hints[(start, pitch)] = STEPS[(STEPS.index(names[(_nstart, npitch)][0]) - step) % 7]
+    return hints
+
+
+def spell_part(voices: list[list[tuple[int, int, int]]], keys: list[Key], beat: int,
+               bars: list[int] | None = None) -> dict[tuple[int, int], Spelled]:
+    """``(start, pitch) -> (step, alter, octave)`` for every note of a part's voices (grid
+    steps ``(start, end, pitch)``; ``beat`` grid steps per beat; ``bars`` the bar lines).
+
+    Diatonic notes take the scale's name. A chromatic note chooses among the names near the key
+    on the line of fifths by its context, as a reader would spell it:
+    - harmony: the name nearest the centre (on the line of fifths) of the notes sounding within
+      a beat of it, so F#/Gb in B-flat major is F# among D and A (a D major chord) and Gb among
+      E-flat and B-flat;
+    - melody: a semitone step to the next note of its line takes the letter next to that note's;
+    - then, within a bar, one pitch keeps one name, so an accidental is written once.
+    """
+    notes = sorted({n for voice in voices for n in voice})
+    names: dict[tuple[int, int], Spelled] = {}
+    for start, _end, pitch in notes:
+        k = key_at(keys, start)
+        names[(start, pitch)] = spell(pitch, k.sharps, k.minor)
+    chromatic = []
+    for start, end, pitch in notes:
+        k = key_at(keys, start)
+        step, alter, _o = names[(start, pitch)]
+        if alter != key_alters(k.sharps)[step]:
+            chromatic.append((start, end, pitch))
+    if not chromatic:
+        return names
+    hints = _melodic_hints(voices, names)
+    starts = [n[0] for n in notes]
+    longest = max(e - s for s, e, _p in notes)
+    for _round in range(2):
+        for start, end, pitch in chromatic:
+            k = key_at(keys, start)
+            lo, hi = start - beat, end + beat
+            total = weight = 0.0
+            first = bisect.bisect_left(starts, lo - longest)
+            last = bisect.bisect_left(starts, hi)
+            for s, e, p in notes[first:last]:
+                overlap = min(e, hi) - max(s, lo)
+                if overlap <= 0 or (s, p) == (start, pitch) or p % 12 == pitch % 12:
+                    continue
+                w = overlap * (2.0 if s < end and e > start else 1.0)  # sounding with it counts double
+                step, alter, _o = names[(s, p)]
+                total += w * _position(step, alter)
+                weight += w
+            centre = total / weight if weight else float(k.sharps + 2)
+            options = _candidates(pitch)
+            near = min(_fifths_distance(s, a, k.sharps) for s, a in options)
+            hint = hints.get((start, pitch))
+
+            def cost(option, centre=centre, hint=hint, k=k):
+                s, a = option
+                return (abs(_position(s, a) - centre) + HINT_WEIGHT * (hint is not None and s != hint)
+                        + KEY_WEIGHT * _fifths_distance(s, a, k.sharps), abs(a))
+
+            step, alter = min((o for o in options if _fifths_distance(*o, k.sharps) <= near + 2), key=cost)
+            names[(start, pitch)] = (step, alter, _octave(pitch, step, alter))
+    if bars:
+        _one_name_per_bar(names, chromatic, bars)
+    return names
+
+
+HINT_WEIGHT = 4.0
+KEY_WEIGHT = 0.5
+
+
+def _one_name_per_bar(names: dict, chromatic: list[tuple[int, int, int]], bars: list[int]) -> None:
+    """Within a bar, every note of one pitch takes the name most of them have (the first on a tie)."""
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for start, _end, pitch in chromatic:
+        bar = bisect.bisect_right(bars, start)
+        groups.setdefault((bar, pitch), []).append((start, pitch))
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        chosen = [names[m] for m in sorted(members)]
+        best = max(chosen, key=lambda name: (chosen.count(name), -chosen.index(name)))
+        for m in members:
+            names[m] = best

@@ -182,6 +182,37 @@ def test_spelling_in_the_key():
     assert spelling.spell_line([68, 67], 0)[0] == ("A", -1, 4)  # falling to G: Ab
 
 
+def test_chromatic_notes_are_spelled_by_their_harmony_and_line():
+    b_flat = [spelling.Key(0, -2, False, "B- major")]
+    # F#/Gb in B-flat major: F# in a D major chord (V of g minor), Gb among E-flat and B-flat
+    d_major = [[(0, 4, 66), (4, 8, 67)], [(0, 4, 62), (4, 8, 62)], [(0, 4, 57), (4, 8, 55)]]
+    assert spelling.spell_part(d_major, b_flat, 4)[(0, 66)] == ("F", 1, 4)
+    e_flat_minor = [[(0, 4, 66), (4, 8, 65)], [(0, 4, 63), (4, 8, 62)], [(0, 4, 58), (4, 8, 58)]]
+    assert spelling.spell_part(e_flat_minor, b_flat, 4)[(0, 66)] == ("G", -1, 4)
+    # C major: G# in an E major chord resolving to A (not Ab); diatonic notes keep the scale's names
+    c_major = [spelling.Key(0, 0, False, "C major")]
+    e_major = [[(0, 4, 68), (4, 8, 69)], [(0, 4, 64), (4, 8, 64)], [(0, 4, 59), (4, 8, 57)]]
+    names = spelling.spell_part(e_major, c_major, 4)
+    assert names[(0, 68)] == ("G", 1, 4) and names[(0, 59)] == ("B", 0, 3) and names[(4, 57)] == ("A", 0, 3)
+    # a lone line: a semitone step to the next note decides (Ab falling to G, G# rising to A)
+    assert spelling.spell_part([[(0, 2, 68), (2, 4, 67)]], c_major, 4)[(0, 68)] == ("A", -1, 4)
+    assert spelling.spell_part([[(0, 2, 68), (2, 4, 69)]], c_major, 4)[(0, 68)] == ("G", 1, 4)
+
+
+def test_one_pitch_keeps_one_name_within_a_bar():
+    # C major: A-flat falling to G, then in the same bar the same pitch rising to A: one name
+    c_major = [spelling.Key(0, 0, False, "C major")]
+    line = [[(0, 2, 68), (2, 4, 67), (4, 6, 64), (6, 8, 68), (8, 16, 69), (16, 18, 68), (18, 20, 69)]]
+    names = spelling.spell_part(line, c_major, 4, [0, 16])
+    assert names[(0, 68)] == names[(6, 68)]
+    assert names[(16, 68)] == ("G", 1, 4)  # the next bar decides afresh
+    notes = [Note(s / 4, (e - s) / 4, p) for s, e, p in line[0]]
+    facts = page_facts(musicxml_bytes(Score(tracks=[Track(program=73, notes=notes)],
+                                            key_signatures=[KeySignature(0, 0)])))
+    # bar 1: Ab G E Ab A = flat, natural (as Ab G E G# A it would take flat, sharp, natural); bar 2: G# A
+    assert facts.accidentals == 2 + 1
+
+
 def test_source_key_changes_are_kept():
     score = band()
     score.key_signatures = [KeySignature(0, 2), KeySignature(4.0, -3, True)]
