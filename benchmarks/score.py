@@ -12,7 +12,8 @@ Figures (targets from the issue): ``round_trip`` share of notes MuseScore plays 
 ``accidentals_per_note`` ours vs ``musescore_import`` (ours <=) and ``music21_source`` for demo
 files (ours <= 1.1 x); ``key_equals_analysis`` share of takes whose key signature is music21's
 Krumhansl-Schmuckler key (1.0), ``key_equals_modal_analysis`` the same key with the export's modal
-signature correction, ``key_equals_source`` for demo files; ``far_note_share`` notes more
+signature correction, ``key_equals_source`` for demo files; ``same_key_as_import`` both rates on the takes where
+MuseScore's import writes our key signature (spelling and layout alone); ``far_note_share`` notes more
 than three ledger lines from their staff (< 0.02); ``whole_metronome_marks`` (1.0). The last line
 printed is one JSON object.
 """
@@ -245,6 +246,10 @@ def summarise(rows: list[dict]) -> dict:
             figures["key_equals_musescore_import"] = round(sum(r["ours-ms"]["key"] == r.get("import-ms", {}).get("key")
                                                                for r in takes) / len(takes), 4)
             figures["subtitled"] = sum(any("seed" in c for c in r["ours-ms"]["credits"]) for r in takes)
+            # spelling and layout alone: the takes where MuseScore's import chose our key signature
+            same = [r for r in takes if r["ours-ms"]["key"] == r.get("import-ms", {}).get("key")]
+            figures["same_key_as_import"] = {"files": len(same), "accidentals_per_note": _rate(same, "ours-ms"),
+                                             "musescore_import_accidentals_per_note": _rate(same, "import-ms")}
         demo = [r for r in ours if not r["take"]]
         if demo:
             keyed = [r for r in demo if r["source_key"] is not None]
