@@ -34,12 +34,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.musicxml:
         from ..core.music.musicxml import export_musicxml
         from ..core.music.musicxml_check import validate_musicxml
+        from ..core.music.form_marks import form_beside
         from ..core.music.score_titles import describe_midi
 
         titles = describe_midi(args.input)  # a take's report or a demo manifest beside the file
         score.title = titles.title
         path = export_musicxml(score, args.musicxml, divisions=args.grid, subtitle=titles.subtitle,
-                               composer=titles.composer)
+                               composer=titles.composer, form=form_beside(args.input))
         print(f"wrote {path}")
         if args.validate:
             problems = validate_musicxml(path)

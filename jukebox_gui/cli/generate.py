@@ -23,6 +23,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"bars to generate (default {_DEFAULTS.bars})")
     length.add_argument("--seconds", type=float, metavar="S", help="seconds to generate")
     length.add_argument("--notes", type=int, metavar="N", help="notes to generate")
+    form = parser.add_argument_group("song form (instead of --bars)")
+    form.add_argument("--form", metavar="FORM",
+                      help="sections in order, e.g. AABB, ABAB, 'intro A A B A outro', 'verse chorus verse chorus'; "
+                           "a name seen before repeats that section (same notes); digits after a name are its "
+                           "bars (A8 B4, verse:8)")
+    form.add_argument("--section-bars", type=int, default=_DEFAULTS.section_bars, metavar="N",
+                      help=f"bars of a section without its own length (default {_DEFAULTS.section_bars}; "
+                           "intro, outro, coda, tag and ending: half)")
+    form.add_argument("--exact-repeats", dest="second_endings", action="store_false",
+                      help="repeat sections exactly (default: a repeat's last bar is generated anew, "
+                           "like a second ending)")
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, metavar="T",
                           help="randomness: lower is safer, higher is wilder; 0 = always the likeliest "
@@ -53,7 +64,8 @@ def _config(args: argparse.Namespace) -> GenerationConfig:
         bars=args.bars, seconds=args.seconds, notes=args.notes, temperature=args.temperature, top_k=args.top_k,
         top_p=args.top_p, repetition_penalty=args.repetition_penalty, seed=args.seed, primer=args.primer,
         primer_bars=args.primer_bars, tempo=args.tempo, program=args.program, max_copy_bars=args.max_copy_bars,
-        style_check=args.style_check,
+        style_check=args.style_check, form=args.form or None, section_bars=args.section_bars,
+        second_endings=args.second_endings,
     ).validate()
 
 
@@ -69,6 +81,11 @@ def summary(report: dict) -> list[str]:
         band = ranges.get(name)
         where = f"  corpus {band['p10']:.2f}..{band['p90']:.2f}  {verdicts.get(name, '')}" if band else ""
         lines.append(f"  {name:<24}{value:>8.2f}{where}")
+    form = report.get("form")
+    if form:
+        lines.append("  form: " + " ".join(
+            f"{s['name']}{'*' if s['is_repeat'] else ''}({s['first_bar'] + 1}-{s['first_bar'] + s['bars']})"
+            for s in form["sections"]) + "  (* a repeat)")
     originality = report["originality"]
     if not originality.get("checked"):
         lines.append("  originality: not checked (the bundle has no originality index)")

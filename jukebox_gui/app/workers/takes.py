@@ -55,11 +55,12 @@ def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample
             from ...core.music.score_titles import take_titles
 
             titles = take_titles(report)
+            form = (report or {}).get("form")  # sections: repeat barlines and rehearsal marks
             if titles is None:
-                export_musicxml(score, path)
+                export_musicxml(score, path, form=form)
             else:  # a copy: the take's own Score is shared with the GUI thread
                 export_musicxml(dataclasses.replace(score, title=titles.title), path, subtitle=titles.subtitle,
-                                composer=titles.composer)
+                                composer=titles.composer, form=form)
         elif kind == "wav":
             from ...core.audio.wav import write_wav
 

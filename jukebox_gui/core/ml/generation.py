@@ -29,6 +29,14 @@ Length is counted on the generated part only (a primer comes on top): ``bars`` (
 
 Primer: a MIDI file path, or ``demo:NAME/FILE`` (a file of a demo corpus, e.g.
 ``demo:irish/0001.mid``). Its first ``primer_bars`` bars open the take and the model continues.
+Or ``generate(..., prefix_ids=[...])``: continue these token ids (BOS first, whole bars, no EOS)
+instead; the take holds them, then ``bars`` new bars.
+
+Song form (``form``, e.g. ``"AABB"`` or ``"intro A A B A outro"``, with ``section_bars``): the take
+is made section by section, a new one by continuing the take so far, a repeat as a copy of its
+section's tokens whose last bar is sampled anew (``second_endings``); see :mod:`.form`. ``bars``
+is then the form's total and the report's ``form`` lists the sections. The style check measures a
+form take as a score writes it (each section once: ``form.written``), as the corpus files are.
 
 Same bundle + settings + seed -> the same tokens -> byte-identical MIDI.
 """
@@ -76,6 +84,9 @@ class GenerationConfig:
     style_check: bool = True  # regenerate takes whose style metrics leave the corpus range
     max_run: int = 4  # collapse guard: identical note events in a row
     max_silence_bars: float = 2.0
+    form: str | None = None  # song form, e.g. "AABB", "intro A A B A outro" (see core.ml.form)
+    section_bars: int = 8  # bars of a form section without its own length (intro/outro: half)
+    second_endings: bool = True  # a form repeat samples its last bar anew, like a second ending
 
     def validate(self) -> "GenerationConfig":
         self.sampling.validate()
@@ -97,7 +108,18 @@ class GenerationConfig:
             raise GenerationError(f"max attempts must be between 1 and 50, got {self.max_attempts}")
         if self.max_copy_bars <= 0 or self.max_run < 1 or self.max_silence_bars <= 0:
             raise GenerationError("max copy bars, max run and max silence bars must be positive")
+        if self.form:
+            if self.notes is not None or self.seconds is not None:
+                raise GenerationError("a take by form is measured in bars: leave out notes and seconds")
+            if sum(s.bars for s in self.form_plan()) > 1000:
+                raise GenerationError("a form may have at most 1000 bars in all")
         return self
+
+    def form_plan(self) -> list:
+        """The form's sections (core.ml.form.parse_form); [] without a form."""
+        from .form import parse_form
+
+        return parse_form(self.form, self.section_bars) if self.form else []
 
     @property
     def sampling(self):
@@ -258,8 +280,10 @@ def _model_melody(bundle) -> dict[str, Any]:
 
 
 def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None = None,
-             cancel: CancelToken | None = None, decoder: Any = None) -> Take:
-    """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default."""
+             cancel: CancelToken | None = None, decoder: Any = None,
+             prefix_ids: list[int] | None = None) -> Take:
+    """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default;
+    ``prefix_ids`` (BOS first, whole bars, no EOS) is continued instead of ``config.primer``."""
     from ..data.grammar import Grammar, RemiState
     from ..data.palette import pick_instruments, take_limits, valid_palette
     from ..music.metrics import compare_to_profile, score_metrics
@@ -268,14 +292,18 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     from .sampling import make_rng
 
     config.validate()
+    plan = config.form_plan()
     seed = config.seed if config.seed is not None else secrets.randbelow(MAX_SEED + 1)
-    config = dataclasses.replace(config, seed=seed)
+    config = dataclasses.replace(config, seed=seed, **({"bars": sum(s.bars for s in plan)} if plan else {}))
     tokenizer = bundle.tokenizer
     grammar = Grammar(tokenizer)
     if config.program is not None and grammar.is_program.any() and not (
             grammar.is_program & (grammar.program_value == config.program)).any():
         raise GenerationError(f"this model's vocabulary has no token for program {config.program}")
-    prefix, primer_score = load_primer(config, tokenizer)
+    if prefix_ids is not None:
+        prefix, primer_score = _given_prefix(prefix_ids, tokenizer), None
+    else:
+        prefix, primer_score = load_primer(config, tokenizer)
     index = (getattr(bundle, "extras", None) or {}).get("originality")
     finder = CopyFinder(index) if index else None
     profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
@@ -300,8 +328,14 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         programs = {config.program} if config.program is not None else instruments
         limits = {**palette_limits, "programs": frozenset(programs) if programs is not None else None}
         with single_thread_blas():
-            tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix,
-                                               make_rng(seed, attempt), progress, cancel, attempt, limits)
+            if plan:
+                from .form import sample_form
+
+                tokens, state, info = sample_form(plan, decoder, grammar, tokenizer, config, prefix,
+                                                  make_rng(seed, attempt), progress, cancel, attempt, limits)
+            else:
+                tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix,
+                                                   make_rng(seed, attempt), progress, cancel, attempt, limits)
         info["instrument_set"] = instruments
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]
@@ -309,7 +343,9 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         new_part = _generated_part(score, info)
         copy = finder.longest(new_part) if finder is not None else CopyMatch()
         metrics = score_metrics(new_part)
-        misses = _style_misses(metrics, profile) if config.style_check else []
+        if plan:  # the style check sees the form take as written, as the corpus files are
+            info["written_metrics"] = _written_metrics(tokenizer, grammar, tokens, info, config)
+        misses = _style_misses(info.get("written_metrics", metrics), profile) if config.style_check else []
         copied = finder is not None and copy.bars > config.max_copy_bars
         attempts.append((copied, misses, copy.bars, attempt, tokens, score, info, copy, new_part, metrics))
         if misses and attempts_made >= STYLE_GIVE_UP_AFTER:
@@ -345,7 +381,8 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         "corpus_range": {k: v for k, v in profile.items() if k in metrics},
         "verdicts": compare_to_profile(metrics, profile) if profile else {},
         "style": {"checked": bool(config.style_check and profile), "metrics": list(STYLE_METRICS),
-                  "out_of_range": misses, "ok": not misses, "out_of_reach": out_of_reach},
+                  "out_of_range": misses, "ok": not misses, "out_of_reach": out_of_reach,
+                  "measured_on": "written form" if plan else "take"},
         "originality": {**copy.to_dict(), "limit_bars": config.max_copy_bars, "checked": finder is not None,
                         "ok": copy.bars <= config.max_copy_bars, "message": copy.describe()},
         "guards": info["guards"],
@@ -356,7 +393,32 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     }
     if primer_score is not None:
         report["primer"] = {"source": config.primer, "bars": config.primer_bars}
+    elif prefix_ids is not None:
+        report["primer"] = {"source": "tokens", "bars": info["primer_bars"]}
+    if plan:
+        from .form import form_report
+
+        report["form"] = form_report(config, info["form"], info.get("written_metrics"))
     return Take(score=score, tokens=tokens, report=report)
+
+
+def _given_prefix(prefix_ids, tokenizer) -> list[int]:
+    ids = [int(t) for t in prefix_ids if int(t) != tokenizer.eos_id]
+    if not ids or ids[0] != tokenizer.bos_id:
+        ids = [tokenizer.bos_id] + ids
+    if any(not (0 <= t < tokenizer.vocab_size) for t in ids):
+        raise GenerationError("prefix token id out of range for this model's vocabulary")
+    return ids
+
+
+def _written_metrics(tokenizer, grammar, tokens, info, config) -> dict[str, float]:
+    """Metrics of a form take as a score writes it (core.ml.form.written_tokens)."""
+    from ..music.metrics import score_metrics
+    from .form import written_tokens
+
+    written = _postprocess(tokenizer.decode(written_tokens(tokens, info["form"], grammar, tokenizer.bos_id)),
+                           config)
+    return score_metrics(written)
 
 
 STYLE_METRICS = ("pitch_class_entropy", "scale_consistency", "groove_consistency", "mean_abs_interval",

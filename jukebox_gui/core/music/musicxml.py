@@ -350,10 +350,15 @@ def score_to_music21(score: Score, *, divisions: int = 4, subtitle: str = "", co
     return m21
 
 
-def musicxml_bytes(score: Score, *, divisions: int = 4, subtitle: str = "", composer: str | None = None) -> bytes:
-    """The uncompressed MusicXML 4.0 document for ``score``."""
+def musicxml_bytes(score: Score, *, divisions: int = 4, subtitle: str = "", composer: str | None = None,
+                   form: dict | None = None) -> bytes:
+    """The uncompressed MusicXML 4.0 document for ``score``; ``form`` (a take report's) writes its
+    repeats as repeat barlines and endings and marks its sections (:mod:`.form_marks`)."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter  # noqa: PLC0415
 
+    from .form_marks import add_form_marks, written_form
+
+    score, marks = written_form(score, form)
     m21 = score_to_music21(score, divisions=divisions, subtitle=subtitle, composer=composer)
     try:
         exporter = GeneralObjectExporter(m21)
@@ -361,7 +366,7 @@ def musicxml_bytes(score: Score, *, divisions: int = 4, subtitle: str = "", comp
         xml = exporter.parse()
         if composer == "":  # music21 names itself the composer of a score without one
             xml = xml.replace(b'<creator type="composer">Music21</creator>', b"")
-        return _fix_percussion(xml)
+        return add_form_marks(_fix_percussion(xml), marks)
     except Exception as exc:  # music21 raises many types; report which note it choked on
         raise ExportError(f"music21 could not write MusicXML: {type(exc).__name__}: {exc}") from exc
 
@@ -430,12 +435,12 @@ def mxl_bytes(xml: bytes) -> bytes:
 
 
 def export_musicxml(score: Score, path: str | os.PathLike, *, divisions: int = 4, subtitle: str = "",
-                    composer: str | None = None) -> Path:
+                    composer: str | None = None, form: dict | None = None) -> Path:
     """Write ``.musicxml`` (or ``.xml``) or compressed ``.mxl`` atomically; returns the path."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".musicxml", ".xml", ".mxl"):
         raise ExportError(f"{target.name}: MusicXML files end in .musicxml, .xml or .mxl")
-    xml = musicxml_bytes(score, divisions=divisions, subtitle=subtitle, composer=composer)
+    xml = musicxml_bytes(score, divisions=divisions, subtitle=subtitle, composer=composer, form=form)
     atomic_write_bytes(target, mxl_bytes(xml) if suffix == ".mxl" else xml)
     return target
