@@ -15,7 +15,7 @@ from .. import __version__
 from ..core.errors import JukeboxError
 
 # subcommand modules, imported only to register their parsers (cheap imports only)
-COMMANDS = ["corpus", "scan", "train", "generate", "render", "export", "models"]
+COMMANDS = ["corpus", "scan", "train", "generate", "infill", "render", "export", "models"]
 
 log = logging.getLogger("jukebox.cli")
 

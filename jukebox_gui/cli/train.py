@@ -112,4 +112,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"token stream: leaves out {' and '.join(result.left_out)} tokens "
               f"(the corpus has one {' and one '.join(k.lower() for k in result.left_out)}; --full-tokens keeps them)")
     print(f"melody (held-out files): {melody_verdict(result.melody)}")
+    if result.fill is not None:
+        print(f"infilling (held-out files): {result.fill['verdict']}")
     return 0

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 FORMAT = "jukebox-tokenizer"
 FORMAT_VERSION = 1
 SPECIAL_TOKENS = ("PAD", "BOS", "EOS")
+INFILL_TOKENS = ("Gap", "Fill")
 _ENCODE_TPQ = 480
 
 
@@ -72,6 +73,9 @@ class TokenizerConfig:
     use_velocities: bool = True
     program: int = 0
     velocity: int = 80
+    # Two more special tokens for bar infilling (core.data.fill_layout): ``Gap`` marks where bars
+    # are missing, ``Fill`` starts them after the music on both sides.
+    infill: bool = False
 
     def __post_init__(self) -> None:
         if self.num_velocities < 1 or self.num_velocities > 127:
@@ -107,7 +111,7 @@ class TokenizerConfig:
             drums_pitch_range=tuple(self.drum_pitch_range),
             beat_res={(int(a), int(b)): int(r) for a, b, r in self.beat_res},
             num_velocities=self.num_velocities,
-            special_tokens=list(SPECIAL_TOKENS),
+            special_tokens=list(SPECIAL_TOKENS + (INFILL_TOKENS if self.infill else ())),
             use_tempos=self.use_tempos,
             num_tempos=self.num_tempos,
             tempo_range=tuple(self.tempo_range),
@@ -156,7 +160,10 @@ class Tokenizer:
         self.pad_id = base["PAD_None"]
         self.bos_id = base["BOS_None"]
         self.eos_id = base["EOS_None"]
-        self._specials = {self.pad_id, self.bos_id, self.eos_id}
+        self.gap_id = base.get("Gap_None")    # None unless the tokenizer is made for infilling
+        self.fill_id = base.get("Fill_None")
+        self._specials = {self.pad_id, self.bos_id, self.eos_id} | {
+            i for i in (self.gap_id, self.fill_id) if i is not None}
         self._velocities = [int(v) for v in self._tok.velocities]
 
     @property
@@ -340,6 +347,11 @@ class Tokenizer:
         return Tokenizer(config, _miditok=tok)
 
     # ---- identity, save / load -----------------------------------------------------------
+    @property
+    def can_fill(self) -> bool:
+        """Whether the vocabulary has the infilling tokens (``Gap``, ``Fill``)."""
+        return self.gap_id is not None and self.fill_id is not None
+
     def fingerprint(self) -> str:
         """sha256 of config + vocabulary: equal fingerprints mean interchangeable ids."""
         blob = json.dumps({"config": _identity_config(self.config), "vocab": self._vocab}, sort_keys=True)
@@ -399,7 +411,7 @@ class Tokenizer:
         return f"Tokenizer(vocab_size={self.vocab_size}, fingerprint={self.fingerprint()[:12]})"
 
 
-_SLIM_DEFAULTS = {"use_velocities": True, "program": 0, "velocity": 80}
+_SLIM_DEFAULTS = {"use_velocities": True, "program": 0, "velocity": 80, "infill": False}
 
 
 def _identity_config(config: TokenizerConfig) -> dict[str, Any]:

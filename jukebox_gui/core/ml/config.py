@@ -88,6 +88,9 @@ class TrainConfig:
     # Leave out tokens that carry nothing for this corpus (one instrument: no Program per note;
     # one velocity: no Velocity): see core.data.tokenizer.slim_config. Only for a new model.
     slim_tokens: bool = True
+    # Share of training windows that are bar-infilling samples (core.data.fill_layout): the model
+    # learns to fill a gap from the music on both sides as well as to continue. 0 = continuation only.
+    fill_share: float = 0.2
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):  # from JSON
@@ -100,6 +103,8 @@ class TrainConfig:
             raise TrainingError(f"unknown XLA mode {self.xla!r}; choose one of {', '.join(XLA_MODES)}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise TrainingError(f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+        if not 0.0 <= float(self.fill_share) <= 0.5:
+            raise TrainingError(f"fill share must be 0..0.5, got {self.fill_share!r}")
         if not 0 <= int(self.transpose) <= 12:
             raise TrainingError(f"transposition must be 0..12 semitones, got {self.transpose!r}")
         if self.warmup_steps < 0 or not 0.0 <= float(self.min_lr_ratio) <= 1.0:

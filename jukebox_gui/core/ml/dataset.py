@@ -23,19 +23,28 @@ from .config import TrainConfig
 class Packed:
     flat: np.ndarray      # int32, all sequences back to back
     bounds: np.ndarray    # int64 [n, 2]: (start, end) of each sequence in ``flat``
+    fill_from: int = -1   # index of the first bar-infilling sample (core.data.fill_layout); -1: none
 
     @property
     def tokens(self) -> int:
         return int(self.flat.size)
 
+    @property
+    def fill_token_start(self) -> int | None:
+        """Offset in ``flat`` where the fill samples begin (None without any)."""
+        return int(self.bounds[self.fill_from, 0]) if 0 <= self.fill_from < len(self.bounds) else None
 
-def pack(sequences: list[np.ndarray]) -> Packed:
+
+def pack(sequences: list[np.ndarray], fills: list[np.ndarray] | None = None) -> Packed:
+    """The pieces back to back, then the bar-infilling samples ``fills`` (if any)."""
     seqs = [np.asarray(s, dtype=np.int32).ravel() for s in sequences if len(s) >= 2]
     if not seqs:
         raise TrainingError("no usable token sequences (every piece is shorter than 2 tokens)")
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    extra = [np.asarray(s, dtype=np.int32).ravel() for s in (fills or []) if len(s) >= 2]
+    lengths = np.array([len(s) for s in seqs + extra], dtype=np.int64)
     ends = np.cumsum(lengths)
-    return Packed(np.concatenate(seqs), np.stack([ends - lengths, ends], axis=1))
+    return Packed(np.concatenate(seqs + extra), np.stack([ends - lengths, ends], axis=1),
+                  len(seqs) if extra else -1)
 
 
 def _causal_windows(bounds: np.ndarray, length: int, stride: int, rng: np.random.Generator | None) -> np.ndarray:
@@ -70,6 +79,14 @@ def windows(packed: Packed, config: TrainConfig, rng: np.random.Generator | None
         found = _seed_windows(packed.bounds, model.window, stride, rng)
     else:
         found = _causal_windows(packed.bounds, model.seq_len + 1, stride, rng)
+        fill_start = packed.fill_token_start
+        if fill_start is not None:  # fill samples (one window each) make up ``fill_share`` of a pass
+            is_fill = found[:, 1] >= fill_start
+            continuation, fills = found[~is_fill], found[is_fill]
+            share = min(0.9, max(0.0, float(config.fill_share)))
+            want = int(round(len(continuation) * share / (1.0 - share)))
+            pick = (rng.permutation(len(fills)) if rng is not None else np.arange(len(fills)))[:want]
+            found = np.concatenate([continuation, fills[np.sort(pick) if rng is None else pick]])
     if rng is not None:
         found = found[rng.permutation(len(found))]
     if limit and len(found) > limit:

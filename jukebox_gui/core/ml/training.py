@@ -45,12 +45,13 @@ class TrainResult:
     melody: dict[str, Any] | None = None  # held-out pitch loss vs n-gram baselines (core.ml.evaluation)
     notes_per_s: float = 0.0      # training throughput in notes (a slimmer token stream is credited)
     left_out: tuple[str, ...] = ()  # token kinds the stream leaves out for this corpus (slim_config)
+    fill: dict[str, Any] | None = None  # held-out gap loss with both sides vs the left only (core.ml.fill_eval)
 
 
-def _default_tokenizer() -> Any:
-    from ..data.tokenizer import Tokenizer
+def _default_tokenizer(*, infill: bool = False) -> Any:
+    from ..data.tokenizer import Tokenizer, TokenizerConfig
 
-    return Tokenizer()
+    return Tokenizer(TokenizerConfig(infill=infill))
 
 
 def left_out_kinds(tokenizer: Any) -> tuple[str, ...]:
@@ -60,7 +61,8 @@ def left_out_kinds(tokenizer: Any) -> tuple[str, ...]:
                                          ("Velocity", getattr(config, "use_velocities", True))) if not used)
 
 
-def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = False) -> tuple[Any, Any, Any]:
+def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = False,
+                    infill: bool = False) -> tuple[Any, Any, Any]:
     """(tokenized corpus, tokenizer, scan report or None) from a folder or ``demo:NAME`` (scanned
     here), a scan report (the window's scan, reused) or a tokenized corpus. With ``slim`` and no
     tokenizer given, the stream leaves out the tokens this corpus does not need (``slim_config``)."""
@@ -80,7 +82,7 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = F
         raise TrainingError(f"cannot train on {type(source).__name__}: give a folder, demo:NAME, a scan report "
                             "or a tokenized corpus")
     chosen = tokenizer is not None
-    tokenizer = tokenizer if chosen else _default_tokenizer()
+    tokenizer = tokenizer if chosen else _default_tokenizer(infill=infill)
     emit(Stage("tokenizing", "tokenizing the corpus"))
     corpus = tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel)
     if slim and not chosen:
@@ -170,6 +172,39 @@ def _melody(model: Any, tokenizer: Any, config: TrainConfig, train_seqs, val_seq
     return report
 
 
+def _fills(config: TrainConfig) -> bool:
+    """Whether a new model of this config learns bar infilling as well as continuation."""
+    return config.fill_share > 0 and config.model.arch != "seed-bilstm"
+
+
+def _fill_samples(train_seqs, tokenizer: Any, config: TrainConfig) -> list[np.ndarray]:
+    """A pool of bar-infilling samples, three epochs' worth (``fill_share`` of each epoch's
+    windows is drawn from it), capped at 20,000; none for a tokenizer without the fill tokens."""
+    if not _fills(config) or not getattr(tokenizer, "can_fill", False):
+        return []
+    from ..data.fill_layout import training_fill_samples
+
+    share = float(config.fill_share)
+    continuation = sum(max(1, len(s) // config.stride) for s in train_seqs)
+    if config.max_windows_per_epoch:
+        continuation = min(continuation, config.max_windows_per_epoch)
+    count = min(20_000, int(3 * continuation * share / (1.0 - share)) + config.batch_size)
+    rng = np.random.default_rng([config.seed, 7])
+    return training_fill_samples(train_seqs, tokenizer, count, config.model.seq_len, rng)
+
+
+def _fill(model: Any, tokenizer: Any, config: TrainConfig, val_seqs, emit) -> dict[str, Any] | None:
+    if not getattr(tokenizer, "can_fill", False) or not val_seqs:
+        return None
+    from .fill_eval import fill_report, fill_verdict
+
+    emit(Stage("evaluating", "measuring gap filling on the held-out files (both sides vs the left side only)"))
+    report = fill_report(model, tokenizer, config, val_seqs, seed=config.seed)
+    if report is not None:
+        report["verdict"] = fill_verdict(report)
+    return report
+
+
 def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progress: ProgressSink | None = None,
           cancel: CancelToken | None = None, resume: bool = False, from_bundle: str | os.PathLike | None = None,
           tokenizer: Any = None) -> TrainResult:
@@ -200,7 +235,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         import dataclasses
 
         config = dataclasses.replace(config, model=base.config.model)
-    corpus, tokenizer, report = _prepare_corpus(source, tokenizer, emit, cancel, slim=config.slim_tokens)
+    corpus, tokenizer, report = _prepare_corpus(source, tokenizer, emit, cancel, slim=config.slim_tokens,
+                                                infill=_fills(config))
     if report is not None:
         source = report.source  # training.json records the folder or demo:NAME the scan was given
     if cancel is not None:
@@ -230,7 +266,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     names = [relative_name(p, report.folder if report is not None else None) for p in corpus.paths]
     train_seqs, val_seqs = split_sequences(list(corpus.sequences), names, config.val_fraction, config.seed)
     _train_names, held_names = split_sequences(names, names, config.val_fraction, config.seed)
-    packed, packed_val = pack(train_seqs), pack(val_seqs)
+    packed, packed_val = pack(train_seqs, _fill_samples(train_seqs, tokenizer, config)), pack(val_seqs)
     pad_id = int(getattr(tokenizer, "pad_id", 0))
     val_ds = make_dataset(packed_val, validation_windows(packed_val, config), config, pad_id, drop_remainder=False)
     pitch_ids = _pitch_id_range(tokenizer) if config.transpose else None
@@ -323,6 +359,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     if best is not None:
         checkpoints.load_weights(best, model)
     melody = _melody(model, tokenizer, config, train_seqs, val_seqs, emit)
+    fill = _fill(model, tokenizer, config, val_seqs, emit)
     extras = _corpus_extras(corpus, tokenizer, report, emit)
     wall = prior_wall + time.monotonic() - began
     mean_targets_per_s = float(np.mean(history.get("targets_per_s", [targets_per_s])))
@@ -337,6 +374,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
                    "held_out_files": sorted(set(held_names))},
         "fine_tuned_from": str(base.path) if base is not None else None,
         "melody": melody,
+        "fill": fill,
     }
     emit(Stage("saving", f"writing the bundle {out}"))
     from .bundle import save_bundle
@@ -346,4 +384,4 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
                        mean_targets_per_s, iterations, params, tuple(sorted(extras)), xla, melody, notes_per_s,
-                       left_out_kinds(tokenizer))
+                       left_out_kinds(tokenizer), fill)
