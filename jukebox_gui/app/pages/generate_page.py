@@ -129,6 +129,14 @@ class GeneratePage(QWidget):
         primer_row.addWidget(primer_button)
         self.primer_bars = QSpinBox(minimum=1, maximum=64)
         self.primer_bars.setValue(2)
+        self.form_edit = QLineEdit()  # song form: empty = one continuation
+        self.form_edit.setPlaceholderText("e.g. AABB or intro A A B A outro (empty: no form)")
+        self.form_edit.setToolTip("Sections in order; a name seen before repeats that section (its last bar "
+                                  "varies like a second ending). Digits after a name give its bars (A8 B4).")
+        self.form_edit.textChanged.connect(lambda text: self.bars_spin.setEnabled(not text.strip()))
+        self.section_bars = QSpinBox(minimum=1, maximum=64)
+        self.section_bars.setValue(DEFAULTS.section_bars)
+        self.section_bars.setToolTip("Bars of a section without its own length (intro, outro: half)")
         self.tempo_spin = QSpinBox(minimum=0, maximum=300)
         self.tempo_spin.setSpecialValueText("model's choice")
         self.tempo_spin.setSuffix(" bpm")
@@ -140,6 +148,8 @@ class GeneratePage(QWidget):
         form = QFormLayout()
         form.addRow("Model:", self.model_combo)
         form.addRow("Length (bars):", self.bars_spin)
+        form.addRow("Form:", self.form_edit)
+        form.addRow("Section bars:", self.section_bars)
         form.addRow("Temperature:", self.temp_spin)
         form.addRow("Top-p:", self.top_p_spin)
         form.addRow("Top-k:", self.top_k_spin)
@@ -259,6 +269,8 @@ class GeneratePage(QWidget):
             "primer_bars": self.primer_bars.value() if primer else None,
             "tempo": float(self.tempo_spin.value()) or None,
             "program": self.program_combo.currentData(),
+            "form": self.form_edit.text().strip() or None,
+            "section_bars": self.section_bars.value(),
         }
 
     # ---- generating ----------------------------------------------------------------------------
@@ -277,7 +289,8 @@ class GeneratePage(QWidget):
         worker.cancelled.connect(lambda: self._job_done("Generation cancelled"))
         self.progress.setRange(0, 0)
         self.worker = self.jobs.start(worker)
-        self.status.emit(f"Generating {settings['bars']} bars…")
+        self.status.emit(f"Generating form {settings['form']}…" if settings.get("form")
+                         else f"Generating {settings['bars']} bars…")
         self._update_buttons()
 
     def cancel(self) -> None:
@@ -389,13 +402,15 @@ class GeneratePage(QWidget):
         """Set the controls from ``generation_settings()``-style values (missing keys untouched)."""
         spins = {"bars": self.bars_spin, "temperature": self.temp_spin, "seed": self.seed_spin,
                  "top_p": self.top_p_spin, "top_k": self.top_k_spin, "tempo": self.tempo_spin,
-                 "primer_bars": self.primer_bars}
+                 "primer_bars": self.primer_bars, "section_bars": self.section_bars}
         for key, spin in spins.items():
             if key in values and not (key == "primer_bars" and values[key] is None):  # None: no primer
                 value = values[key] or 0  # 0 is the spin's "off" / "model's choice"
                 spin.setValue(type(spin.value())(value))
         if "primer" in values:
             self.primer_edit.setText(values["primer"] or "")
+        if "form" in values:
+            self.form_edit.setText(values["form"] or "")
         if "program" in values:
             program = values["program"]
             self.program_combo.setCurrentIndex(0 if program is None else max(0, self.program_combo.findData(program)))
@@ -407,6 +422,7 @@ class GeneratePage(QWidget):
     def show_take(self, row: int) -> None:
         take = self.takes[row] if 0 <= row < len(self.takes) else None
         self.piano_roll.set_score(take.score if take else None)
+        self.piano_roll.set_sections(((take.report.get("form") or {}).get("sections")) if take else None)
         self.report.setHtml(report_html(take.report) if take else "")
         if take is not None and take.audio is not None:
             self.transport.set_audio(take.audio, SAMPLE_RATE)

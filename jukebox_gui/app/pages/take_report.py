@@ -134,6 +134,19 @@ def _generic(report: Mapping[str, Any], skip: set[str]) -> str:
     return f"<table cellpadding='2'>{''.join(rows)}</table>" if rows else ""
 
 
+def form_html(form: Mapping[str, Any]) -> str:
+    """A form take's sections: name, bars (1-based) and whether it repeats an earlier one."""
+    rows = []
+    for s in form.get("sections") or []:
+        if not isinstance(s, Mapping):
+            continue
+        first, bars = int(s.get("first_bar", 0)), int(s.get("bars", 0))
+        kind = ("repeat, new last bar" if s.get("varied_bars") else "exact repeat") if s.get("is_repeat") else "new"
+        rows.append(f"<tr><td><b>{html.escape(str(s.get('name', '')))}</b></td>"
+                    f"<td>bars {first + 1}–{first + bars}</td><td>{kind}</td></tr>")
+    return f"<p>{html.escape(str(form.get('form', '')))}</p><table>{''.join(rows)}</table>"
+
+
 def report_html(report: Any) -> str:
     report = _as_dict(report)
     if report is None:
@@ -158,6 +171,10 @@ def report_html(report: Any) -> str:
     if copy is not None:
         parts.insert(0, "<h4>Originality</h4>" + originality_html(copy))
         used |= set(COPY_KEYS)
+    form = _as_dict(report.get("form"))
+    if isinstance(form, Mapping) and isinstance(form.get("sections"), list):
+        parts.insert(0, "<h4>Form</h4>" + form_html(form))
+        used.add("form")
     melody = _as_dict((_as_dict(report.get("bundle")) or {}).get("melody"))
     if isinstance(melody, Mapping) and melody.get("state"):
         parts.insert(0, "<h4>Model</h4>" + model_melody_html(melody))

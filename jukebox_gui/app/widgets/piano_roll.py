@@ -43,6 +43,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         self._ppb = 24.0  # pixels per beat
         self._key_h = 10  # pixels per semitone
         self._playhead_beat: float | None = None
+        self._sections: list[dict] = []  # a take's song form (report["form"]["sections"])
         self.follow_playhead = True
         self._fitted = True  # re-fit on resize until the user zooms
         self.last_visited = 0  # notes looked at in the last paint (the culling works if small)
@@ -72,6 +73,31 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
 
     def score(self) -> Score | None:
         return self._score
+
+    def set_sections(self, sections: list[dict] | None) -> None:
+        """Label a take's song form above its notes: ``report["form"]["sections"]`` (name,
+        first_bar, bars, is_repeat); None or [] for none."""
+        self._sections = [dict(s) for s in (sections or []) if isinstance(s, dict) and "first_bar" in s]
+        self.viewport().update()
+
+    def section_labels(self) -> list[tuple[str, float, float]]:
+        """(label, start beat, end beat) of every section shown (see ``set_sections``)."""
+        if not self._sections or not self._bars:
+            return []
+        starts = [b[0] for b in self._bars]
+        last_start, last_len = self._bars[-1][0], self._bars[-1][1]
+
+        def beat(bar: int) -> float:
+            return starts[bar] if bar < len(starts) else last_start + (bar - len(starts) + 1) * last_len
+
+        out = []
+        for s in self._sections:
+            first, bars = int(s["first_bar"]), int(s.get("bars", 1))
+            name = str(s.get("name", ""))
+            if s.get("is_repeat"):
+                name += " (2nd ending)" if s.get("varied_bars") else " (repeat)"
+            out.append((name, beat(first), beat(first + bars)))
+        return out
 
     def set_playhead(self, seconds: float | None) -> None:
         """Move the playhead (seconds from the start); scroll it into view while following."""

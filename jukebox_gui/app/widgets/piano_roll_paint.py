@@ -14,6 +14,7 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPolygonF
 
 KEY_W = 44  # keyboard ruler width (px)
+SECTION_COLOURS = ("#f2c14e", "#8ecae6", "#b5e48c", "#f4a3a8", "#cdb4db", "#ffd6a5")  # song form bands
 RULER_H = 20  # bar-number ruler height (px)
 MIN_PPB, MAX_PPB = 0.05, 600.0  # horizontal zoom limits, pixels per quarter-note beat
 ZOOM_STEP = 1.25
@@ -97,6 +98,7 @@ class PianoRollPainting:
                 p.drawText(area, Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
             else:
                 self._paint_notes(p, area, b0, b1, plo, phi, dark)
+                self._paint_sections(p, area, b0, b1, pal)
                 self._paint_playhead(p, area)
                 self._paint_legend(p, area, pal)
             p.restore()
@@ -253,6 +255,23 @@ class PianoRollPainting:
         p.setPen(edge)
         p.drawLine(KEY_W - 1, area.top(), KEY_W - 1, area.bottom())
         p.restore()
+
+    def _paint_sections(self, p: QPainter, area: QRect, b0: float, b1: float, pal: QPalette) -> None:
+        """A take's song form: a band per section along the top of the notes, named (A, A (repeat))."""
+        labels = self.section_labels()
+        if not labels:
+            return
+        height = p.fontMetrics().height() + 4
+        for k, (name, start, end) in enumerate(labels):
+            if end < b0 or start > b1:
+                continue
+            x0, x1 = round(self._x_of(start)), round(self._x_of(end))
+            band = QRect(x0, area.top(), max(1, x1 - x0), height)
+            colour = QColor(SECTION_COLOURS[k % len(SECTION_COLOURS)])
+            p.fillRect(band, colour)
+            p.setPen(QColor("#202020"))
+            p.drawLine(x0, area.top(), x0, area.bottom())
+            p.drawText(band.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
 
     def _paint_ruler(self, p: QPainter, area: QRect, pal: QPalette) -> None:
         ruler = QRect(0, 0, self.viewport().width(), RULER_H)
