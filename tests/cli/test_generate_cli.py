@@ -49,3 +49,17 @@ def test_generate_user_errors_exit_2(bundle_path, tmp_path, capsys):
                  "--primer", str(tmp_path / "missing.mid")]) == 2
     assert "primer" in capsys.readouterr().err
     assert not (tmp_path / "x.mid").exists()
+
+
+def test_generate_by_form(bundle_path, tmp_path, capsys):
+    out = tmp_path / "form.mid"
+    assert main(["generate", str(bundle_path), "--out", str(out), "--form", "AABB", "--section-bars", "2",
+                 "--seed", "4", "--no-style-check"]) == 0
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert [(s["name"], s["first_bar"], s["bars"], s["is_repeat"]) for s in report["form"]["sections"]] == [
+        ("A", 0, 2, False), ("A", 2, 2, True), ("B", 4, 2, False), ("B", 6, 2, True)]
+    assert "form: A(1-2) A*(3-4) B(5-6) B*(7-8)" in capsys.readouterr().out
+    xml = tmp_path / "form.musicxml"
+    assert main(["export", str(out), "--musicxml", str(xml), "--validate"]) == 0
+    assert b"<rehearsal>B</rehearsal>" in xml.read_bytes() and b'<repeat direction="backward"' in xml.read_bytes()
+    assert main(["generate", str(bundle_path), "--out", str(out), "--form", "A4 A2"]) == 2
