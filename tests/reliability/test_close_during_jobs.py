@@ -80,9 +80,8 @@ def test_close_during_training_keeps_the_last_checkpoint(qtbot, window, tmp_path
     assert state is not None and state["epoch"] >= 1
     from jukebox_gui.core.ml.config import train_config_from_dict
     from jukebox_gui.core.ml.models import build_model
-    from jukebox_gui.core.data.tokenizer import Tokenizer
 
-    model = build_model(train_config_from_dict(state["config"]).model, Tokenizer().vocab_size)
+    model = build_model(train_config_from_dict(state["config"]).model, state["vocab_size"])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     checkpoints.restore(out, model, state)  # the last checkpoint is intact
 

@@ -172,6 +172,10 @@ def _melody(model: Any, tokenizer: Any, config: TrainConfig, train_seqs, val_seq
     return report
 
 
+def _fingerprint(tokenizer: Any) -> str:
+    return tokenizer.fingerprint() if hasattr(tokenizer, "fingerprint") else ""
+
+
 def _fills(config: TrainConfig) -> bool:
     """Whether a new model of this config learns bar infilling as well as continuation."""
     return config.fill_share > 0 and config.model.arch != "seed-bilstm"
@@ -281,6 +285,10 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
             model.load_weights(str(base.path / "model.weights.h5"))
         compile_model(model, config)
         if state is not None:
+            made_with = state.get("tokenizer_fingerprint")
+            if made_with and made_with != _fingerprint(tokenizer):
+                raise TrainingError(f"cannot resume {out}: its checkpoint was made with another tokenizer "
+                                    "(a different vocabulary for this corpus); train it anew")
             checkpoints.restore(out, model, state)
     start_epoch = int(state["epoch"]) if state else 0
     history: dict[str, list[float]] = {k: list(v) for k, v in (state or {}).get("history", {}).items()}
@@ -345,7 +353,8 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
             "epoch": epoch + 1, "history": history, "best_val_loss": best_val, "best_epoch": best_epoch,
             "wait": wait, "seed": config.seed, "wall_s": prior_wall + time.monotonic() - began, "stopped": stopped,
             "optimizer_iterations": int(model.optimizer.iterations.numpy()),
-            "config": train_config_to_dict(config)}, best=is_best)
+            "config": train_config_to_dict(config), "vocab_size": int(tokenizer.vocab_size),
+            "tokenizer_fingerprint": _fingerprint(tokenizer)}, best=is_best)
         remaining = config.epochs - epoch - 1 if stopped == "completed" else 0
         emit(EpochEnd(epoch + 1, config.epochs, logs["loss"], logs["val_loss"], perplexity(logs["val_loss"]),
                       logs["accuracy"], logs["val_accuracy"], elapsed, float(np.mean(epoch_times)) * remaining,
