@@ -54,6 +54,8 @@ def _set_up_a_session(window: MainWindow, corpus: str) -> None:
     page.seed_spin.setValue(4242)
     page.top_k_spin.setValue(12)
     page.program_combo.setCurrentIndex(page.program_combo.findData(40))
+    page.form_edit.setText("AABB")
+    page.section_bars.setValue(4)
     _make_take(window, 60)
     _make_take(window, 48)
     page.take_list.setCurrentRow(0)  # the first take is the one being looked at
@@ -66,6 +68,7 @@ def _assert_restored(window: MainWindow, corpus: str) -> None:
     assert (page.bars_spin.value(), page.seed_spin.value(), page.top_k_spin.value()) == (7, 4242, 12)
     assert page.temp_spin.value() == pytest.approx(1.35)
     assert page.program_combo.currentData() == 40
+    assert (page.form_edit.text(), page.section_bars.value()) == ("AABB", 4)
     assert page.primer_bars.value() == 2 and page.primer_edit.text() == ""  # no primer: its bars untouched
     assert len(page.takes) == 2 and page.take_list.currentRow() == 0
     assert page.current_take() is page.takes[0]

@@ -53,7 +53,7 @@ def test_running_marker_tells_a_crash_from_a_clean_end(qapp, isolated_home):
 
 def test_generation_settings_round_trip_and_garbage(qapp, isolated_home):
     values = {"bars": 9, "temperature": 0.8, "top_p": None, "top_k": 20, "seed": 5, "primer": None,
-              "primer_bars": None, "tempo": 120.0, "program": 0}
+              "primer_bars": None, "tempo": 120.0, "program": 0, "form": "AABB", "section_bars": 4}
     Settings().set_generation_settings({**values, "not_a_setting": 1})
     again = Settings()
     assert again.generation_settings() == values and again.problems == []
