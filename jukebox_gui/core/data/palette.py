@@ -54,6 +54,7 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
     if not g.exact:
         return None
     names = np.array(g.names, dtype=object)
+    one_program = int(getattr(getattr(tokenizer, "config", None), "program", 0) or 0)
     timesigs: Counter[str] = Counter()
     tempos: Counter[str] = Counter()
     programs: Counter[int] = Counter()
@@ -75,8 +76,8 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
         if g.is_program.any():  # the token right before a note's Pitch is its Program
             before = ids[np.flatnonzero(notes) - 1]
             note_programs = g.program_value[before[g.is_program[before]]]
-        else:
-            note_programs = np.zeros(int(notes.sum()), dtype=np.int64)
+        else:  # a slim stream: every note is the corpus's one instrument
+            note_programs = np.full(int(notes.sum()), one_program, dtype=np.int64)
         piece = Counter(int(p) for p in note_programs)
         programs.update(piece)
         if piece:

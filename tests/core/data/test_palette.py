@@ -78,3 +78,15 @@ def test_instrument_sets_are_picked_reproducibly_and_fit_the_channels():
     assert huge == [-1, *range(15)]
     assert valid_palette({"format": "jukebox-palette", "version": 99, "instrument_sets": [[0]]}) is None
     assert valid_palette({"format": "jukebox-palette", "version": 1, "instrument_sets": [[]]}) is None
+
+
+def test_a_slim_stream_palette_names_the_corpus_instrument():
+    """Without Program tokens every note is the tokenizer's one program (a fiddle, not a piano)."""
+    from jukebox_gui.core.data.palette import corpus_palette
+    from jukebox_gui.core.data.tokenizer import Tokenizer, TokenizerConfig
+    from jukebox_gui.core.music.score import Note, Score, Track
+
+    tok = Tokenizer(TokenizerConfig(use_programs=False, use_velocities=False, program=40, velocity=79))
+    tune = Score(tracks=[Track(program=40, notes=[Note(i * 0.5, 0.5, 62 + i, 79) for i in range(8)])])
+    palette = corpus_palette([tok.encode(tune)], tok)
+    assert palette["programs"] == [40] and palette["instrument_sets"] == [[40]]
