@@ -96,9 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
               f"{out['plain'].get('median')}; corpus IQR {out['corpus']['p25']}..{out['corpus']['p75']}",
               file=sys.stderr)
     result["wall_s"] = round(time.perf_counter() - started, 1)
-    print(json.dumps(result))
     return result
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(main()))
