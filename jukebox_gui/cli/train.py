@@ -34,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all cores)")
     parser.add_argument("--xla", choices=("auto", "on", "off"),
                         help="XLA-compile the training step (default auto: on for lstm on a CPU-only machine)")
+    parser.add_argument("--transpose", type=int, metavar="N",
+                        help="augment: shift each training window by a random -N..N semitones (0 = off)")
+    parser.add_argument("--dropout", type=float, metavar="D", help="dropout rate of the model (0..0.9)")
+    parser.add_argument("--fill-share", type=float, metavar="S",
+                        help="share of training windows that teach bar infilling (default 0.2; 0 = continuation only)")
     parser.add_argument("--full-tokens", action="store_true",
                         help="keep Program and Velocity tokens even when the corpus has one instrument or one velocity")
     parser.add_argument("--resume", action="store_true", help="continue from the bundle's last checkpoint")
@@ -57,7 +62,8 @@ def build_config(args: argparse.Namespace):
         args.preset, args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
         learning_rate=args.lr, seq_len=args.seq_len, patience=args.patience, time_budget_s=args.time_budget,
         max_windows_per_epoch=args.max_windows, strategy=args.strategy, threads=args.threads, xla=args.xla,
-        deterministic=True if args.seed is not None else None, slim_tokens=False if args.full_tokens else None)
+        deterministic=True if args.seed is not None else None, slim_tokens=False if args.full_tokens else None,
+        transpose=args.transpose, dropout=args.dropout, fill_share=args.fill_share)
 
 
 class _Display:

@@ -62,12 +62,14 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
     max_onset = max_bar = 0
     bar_counts: list[np.ndarray] = []
     pieces = 0
+    kept: list[np.ndarray] = []
     for seq in sequences:
         ids = np.asarray(seq, dtype=np.int64)
         ids = ids[(ids >= 0) & (ids < g.size)]
         if not len(ids):
             continue
         pieces += 1
+        kept.append(ids)
         for token, count in zip(*np.unique(ids[g.is_timesig[ids]], return_counts=True)):
             timesigs[str(names[token]).split("_", 1)[1]] += int(count)
         for token, count in zip(*np.unique(ids[g.is_tempo[ids]], return_counts=True)):
@@ -105,7 +107,43 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
         "max_notes_per_onset": int(max_onset),
         "max_notes_per_bar": int(max_bar),
         "notes_per_bar": {"p50": float(np.percentile(all_bars, 50)), "p99": float(np.percentile(all_bars, 99))},
+        "bar_repeats": bar_repeat_stats(kept, g),
     }
+
+
+REPEAT_DISTANCES = (1, 2, 3, 4, 6, 8, 12, 16)  # bars back a repeat may reach (the corpus's own share of each)
+
+
+def _bars(ids: np.ndarray, g) -> list[tuple[int, ...]]:
+    """Each bar's tokens after its ``Bar`` token (a bar with a Tempo token: None, never proposed)."""
+    starts = np.flatnonzero(g.is_bar[ids])
+    ends = np.append(starts[1:], len(ids))
+    return [tuple(int(t) for t in ids[a + 1:b]) for a, b in zip(starts, ends)]
+
+
+def bar_repeat_stats(sequences: Iterable[Sequence[int]], grammar) -> dict[str, Any] | None:
+    """How often a bar of the corpus repeats an earlier bar of its piece token for token (notes,
+    positions, durations; empty bars left out), and how far back: ``{"rate", "distances": {d: share}}``."""
+    bars_seen = repeats = 0
+    distances: Counter[int] = Counter()
+    for seq in sequences:
+        ids = np.asarray(seq, dtype=np.int64)
+        ids = ids[(ids >= 0) & (ids < grammar.size)]
+        last: dict[tuple[int, ...], int] = {}
+        for i, bar in enumerate(_bars(ids, grammar)):
+            body = tuple(t for t in bar if not grammar.is_tempo[t])
+            if not any(grammar.is_pitch[t] or grammar.is_drum_pitch[t] for t in body):
+                continue
+            bars_seen += 1
+            if body in last and i - last[body] in REPEAT_DISTANCES:
+                repeats += 1
+                distances[i - last[body]] += 1
+            last[body] = i
+    if not bars_seen:
+        return None
+    total = sum(distances.values())
+    return {"rate": round(repeats / bars_seen, 4),
+            "distances": {str(d): round(n / total, 4) for d, n in sorted(distances.items())} if total else {}}
 
 
 def _is_number(text: str) -> bool:

@@ -87,6 +87,9 @@ class GenerationConfig:
     form: str | None = None  # song form, e.g. "AABB", "intro A A B A outro" (see core.ml.form)
     section_bars: int = 8  # bars of a form section without its own length (intro/outro: half)
     second_endings: bool = True  # a form repeat samples its last bar anew, like a second ending
+    # Propose the corpus's bar repeats (core.ml.repeats): at a bar line an earlier bar is offered
+    # as often as the corpus repeats one, and written token by token while the model agrees.
+    repeat_bars: bool = True
 
     def validate(self) -> "GenerationConfig":
         self.sampling.validate()
@@ -181,7 +184,9 @@ def load_primer(config: GenerationConfig, tokenizer: Any) -> tuple[list[int], An
 # ---- one sampling pass ----------------------------------------------------------------------------
 def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: list[int], rng,
                  progress: ProgressSink | None, cancel: CancelToken | None, attempt: int,
-                 limits: dict | None = None) -> tuple[list[int], Any, dict]:
+                 limits: dict | None = None, repeater=None) -> tuple[list[int], Any, dict]:
+    """Sample after ``prefix`` until the take's length; ``repeater`` (a :class:`.repeats.BarRepeater`)
+    proposes bars that come back, each token written only where the model agrees."""
     from ..data.grammar import BAR, POSITION, RemiState
     from ..music.score import DEFAULT_BPM, seconds_for_beats
     from .guards import CollapseGuard
@@ -203,6 +208,9 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     decoder.reset(1)
     logits = decoder.feed(prefix)[0]
     tokens = list(prefix)
+    if repeater is not None:
+        for t in prefix:
+            repeater.feed(t, bool(grammar.is_bar[t]), propose=False)
     generated = 0
     mode = config.length_mode
     budget = {"bars": 160 * config.bars, "notes": 12 * (config.notes or 0),
@@ -220,7 +228,9 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         if not mask.any():
             break
         recent = [t for t in tokens[-48:] if grammar.is_pitch[t]]  # the penalty targets pitches only
-        token = sample(logits, settings, rng, mask=mask, recent=recent)
+        token = repeater.propose(logits, mask, settings) if repeater is not None else None
+        if token is None:
+            token = sample(logits, settings, rng, mask=mask, recent=recent)
         kind = int(grammar.state_of[token])
         if kind == BAR and mode == "bars" and state.bar + 1 >= target_bars:
             break
@@ -231,6 +241,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
                 break
         state.push(token)
         tokens.append(token)
+        if repeater is not None:
+            repeater.feed(token, kind == BAR)
         generated += 1
         if mode == "notes" and len(state.notes) - primer_notes >= config.notes:
             break
@@ -246,7 +258,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         total = {"bars": config.bars, "notes": config.notes, "seconds": int(config.seconds or 0)}[mode]
         progress(Progress("generating", total, total, f"attempt {attempt + 1} done", {"tokens": generated}))
     info = {"generated_tokens": generated, "model_steps": steps + len(prefix), "guards": guard.counts.to_dict(),
-            "primer_bars": primer_bars, "primer_notes": primer_notes}
+            "primer_bars": primer_bars, "primer_notes": primer_notes,
+            "repeats": repeater.report() if repeater is not None else None}
     return tokens, state, info
 
 
@@ -289,6 +302,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
+    from .repeats import BarRepeater
     from .sampling import make_rng
 
     config.validate()
@@ -334,8 +348,11 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                 tokens, state, info = sample_form(plan, decoder, grammar, tokenizer, config, prefix,
                                                   make_rng(seed, attempt), progress, cancel, attempt, limits)
             else:
+                repeater = (BarRepeater(palette.get("bar_repeats"), grammar, make_rng(seed, attempt, 3))
+                            if config.repeat_bars and palette else None)
                 tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix,
-                                                   make_rng(seed, attempt), progress, cancel, attempt, limits)
+                                                   make_rng(seed, attempt), progress, cancel, attempt, limits,
+                                                   repeater=repeater)
         info["instrument_set"] = instruments
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]
@@ -386,6 +403,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         "originality": {**copy.to_dict(), "limit_bars": config.max_copy_bars, "checked": finder is not None,
                         "ok": copy.bars <= config.max_copy_bars, "message": copy.describe()},
         "guards": info["guards"],
+        "repeats": info.get("repeats"),
         "timing": {"seconds": round(elapsed, 4), "model_load_seconds": round(load_s, 4),
                    "sampling_seconds": round(sampling_s, 4), "tokens": total_tokens,
                    "tokens_per_second": round(total_tokens / sampling_s, 1) if sampling_s else 0.0,
