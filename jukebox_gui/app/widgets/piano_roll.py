@@ -7,7 +7,12 @@ lines stay regular under tempo changes); the playhead and seek signal speak seco
 score's tempo map.
 
 Mouse: wheel scrolls vertically, shift+wheel horizontally, ctrl+wheel zooms around the cursor;
-a click (or drag) in the notes or the bar ruler emits ``seekRequested(seconds)``.
+a click (or drag) in the notes or a click in the bar ruler emits ``seekRequested(seconds)``.
+
+Bar selection (for "Regenerate selection"): a drag across the bar ruler, or a shift-click (or
+shift-drag) anywhere, selects whole bars; it is drawn as a shaded band and Esc clears it.
+``selection()`` is ``(first, end)``, 0-based with the end excluded (``core.ml.infill``'s
+convention); ``selectionChanged`` says when it changes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from jukebox_gui.core.music.score import Score, TimeSignature
 
-from .piano_roll_paint import (EMPTY_TEXT, KEY_W, MAX_PPB, MIN_PPB, RULER_H, ZOOM_STEP, PianoRollPainting,
+from .piano_roll_paint import (DRAG_PX, EMPTY_TEXT, KEY_W, MAX_PPB, MIN_PPB, RULER_H, ZOOM_STEP, PianoRollPainting,
                                TrackIndex, index_track, pitch_name)
 
 __all__ = ["PianoRoll", "EMPTY_TEXT", "KEY_W", "RULER_H", "pitch_name"]
@@ -31,6 +36,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
     """Shows a :class:`Score`; ``set_playhead(seconds)`` follows playback; emits ``seekRequested``."""
 
     seekRequested = Signal(float)  # seconds
+    selectionChanged = Signal(object)  # (first bar, end bar), 0-based, end excluded; None when cleared
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,6 +50,9 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         self._key_h = 10  # pixels per semitone
         self._playhead_beat: float | None = None
         self._sections: list[dict] = []  # a take's song form (report["form"]["sections"])
+        self._selection: tuple[int, int] | None = None  # whole bars, 0-based, end excluded
+        self._anchor: int | None = None  # the bar a selection drag or shift-click extends from
+        self._press: tuple[str, QPointF] | None = None  # ("ruler" | "select", where) while the button is down
         self.follow_playhead = True
         self._fitted = True  # re-fit on resize until the user zooms
         self.last_visited = 0  # notes looked at in the last paint (the culling works if small)
@@ -58,7 +67,10 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         self._center_pitch()
 
     # ---- public API ----------------------------------------------------------------------
-    def set_score(self, score: Score | None) -> None:
+    def set_score(self, score: Score | None, keep_view: bool = False) -> None:
+        """Show ``score``; ``keep_view`` keeps the zoom and scroll (e.g. comparing variants of a
+        take). A bar selection stays while the new score still has its bars."""
+        hval, vval = self.horizontalScrollBar().value(), self.verticalScrollBar().value()
         self._score = score if score is not None and score.note_count else None
         self._tracks = [index_track(t) for t in score.tracks if t.notes] if self._score else []
         self._end_beat = 0.0
@@ -69,10 +81,75 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
             self._pitch_range = (lo, hi)
         self._build_bars()
         self._playhead_beat = None
-        self.fit()
+        if self._selection is not None and self._selection[1] > self.bar_count():
+            self.clear_selection()
+        if keep_view and self._score is not None and not self._fitted:
+            self._update_scrollbars()
+            self.horizontalScrollBar().setValue(hval)
+            self.verticalScrollBar().setValue(vval)
+            self.viewport().update()
+        else:
+            self.fit()
 
     def score(self) -> Score | None:
         return self._score
+
+    # ---- bar selection ---------------------------------------------------------------------
+    def bar_count(self) -> int:
+        """Bars the shown score spans (0 without one)."""
+        if self._score is None:
+            return 0
+        return max(1, bisect.bisect_left(self._bar_beats, self._end_beat - 1e-9))
+
+    def selection(self) -> tuple[int, int] | None:
+        """The selected bars as (first, end): 0-based, the end excluded; None when none."""
+        return self._selection
+
+    def selection_beats(self) -> tuple[float, float] | None:
+        """(start beat, end beat) of the selection."""
+        if self._selection is None:
+            return None
+        first, last = self._selection
+        return self._bar_start(first), self._bar_start(last)
+
+    def set_selection(self, first: int | None, last: int | None = None) -> None:
+        """Select bars ``first..last-1`` (0-based; ``last`` defaults to one bar), clamped to the
+        score's bars; ``None`` clears. Emits ``selectionChanged`` when it changes."""
+        count = self.bar_count()
+        new = None
+        if first is not None and count:
+            last = first + 1 if last is None else last
+            first, last = sorted((int(first), int(last)))
+            first = min(max(first, 0), count - 1)
+            last = min(max(last, first + 1), count)
+            new = (first, last)
+        self._anchor = None  # a drag or shift-click sets its own
+        if new != self._selection:
+            self._selection = new
+            self.viewport().update()
+            self.selectionChanged.emit(new)
+
+    def clear_selection(self) -> None:
+        self.set_selection(None)
+
+    def _bar_start(self, bar: int) -> float:
+        if bar < len(self._bar_beats):
+            return self._bar_beats[bar]
+        last_start, last_len = self._bars[-1][0], self._bars[-1][1]
+        return last_start + (bar - len(self._bars) + 1) * last_len
+
+    def bar_at_x(self, x: float) -> int:
+        """The bar under viewport x (clamped to the score's bars)."""
+        beat = max(0.0, self._beat_of(x))
+        bar = max(0, bisect.bisect_right(self._bar_beats, beat + 1e-9) - 1)
+        return min(bar, max(0, self.bar_count() - 1))
+
+    def _select_to(self, x: float) -> None:
+        bar = self.bar_at_x(x)
+        anchor = bar if self._anchor is None else self._anchor
+        self._anchor = anchor
+        self.set_selection(min(anchor, bar), max(anchor, bar) + 1)
+        self._anchor = anchor  # set_selection(None) would have dropped it
 
     def set_sections(self, sections: list[dict] | None) -> None:
         """Label a take's song form above its notes: ``report["form"]["sections"]`` (name,
@@ -228,16 +305,54 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         event.accept()
 
     def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self._seek_from(event.position()):
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        pos = event.position()
+        if self._score is not None and pos.x() >= KEY_W:
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:  # extend (or start) a selection
+                if self._anchor is None and self._selection is not None:
+                    first, last = self._selection
+                    self._anchor = first if self.bar_at_x(pos.x()) >= first else last - 1
+                self._press = ("select", pos)
+                self._select_to(pos.x())
+                event.accept()
+                return
+            if pos.y() < RULER_H:  # the bar ruler: a click seeks, a drag selects bars
+                self._press = ("ruler", pos)
+                event.accept()
+                return
+        if self._seek_from(pos):
             event.accept()
             return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton and self._press is not None:
+            kind, where = self._press
+            pos = event.position()
+            if kind == "ruler" and abs(pos.x() - where.x()) >= DRAG_PX:
+                self._anchor = self.bar_at_x(where.x())
+                kind = "select"
+                self._press = (kind, where)
+            if kind == "select":
+                self._select_to(pos.x())
+            event.accept()
+            return
         if event.buttons() & Qt.MouseButton.LeftButton and self._seek_from(event.position()):
             event.accept()
             return
         super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            kind, where = self._press
+            self._press = None
+            if kind == "ruler":  # no drag: a click in the ruler seeks, as before
+                self._seek_from(where)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
 
     def _seek_from(self, pos: QPointF) -> bool:
         if self._score is None or pos.x() < KEY_W:
@@ -257,5 +372,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
             self.zoom_out()
         elif key == Qt.Key.Key_0:
             self.fit()
+        elif key == Qt.Key.Key_Escape and self._selection is not None:
+            self.clear_selection()
         else:
             super().keyPressEvent(event)

@@ -18,6 +18,8 @@ SECTION_COLOURS = ("#f2c14e", "#8ecae6", "#b5e48c", "#f4a3a8", "#cdb4db", "#ffd6
 RULER_H = 20  # bar-number ruler height (px)
 MIN_PPB, MAX_PPB = 0.05, 600.0  # horizontal zoom limits, pixels per quarter-note beat
 ZOOM_STEP = 1.25
+DRAG_PX = 4  # a press in the bar ruler that moves this far is a selection drag, not a click
+SELECTION_ALPHA = 55  # the selected bars' band over the notes (the ruler's is stronger)
 VEL_LEVELS = 8
 LEGEND_ROWS = 8  # track names shown in the corner legend
 EMPTY_TEXT = "Generate a take to see it here"
@@ -89,6 +91,7 @@ class PianoRollPainting:
             plo, phi = self._visible_pitches(area)
             self._paint_rows(p, area, plo, phi, dark)
             self._paint_grid(p, area, b0, b1, dark)
+            self._paint_selection(p, area, pal)
             if self._score is None:
                 self.last_visited = self.last_drawn = 0
                 p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
@@ -200,6 +203,26 @@ class PianoRollPainting:
                              zip(x0c[sel].tolist(), ys[sel].tolist(), widths[sel].tolist())])
         self.last_visited, self.last_drawn = visited, drawn
 
+    def _selection_x(self) -> tuple[int, int] | None:
+        beats = self.selection_beats()
+        if beats is None:
+            return None
+        return round(self._x_of(beats[0])), round(self._x_of(beats[1]))
+
+    def _paint_selection(self, p: QPainter, area: QRect, pal: QPalette) -> None:
+        """The selected bars: a shaded band under the notes, edged in the highlight colour."""
+        xs = self._selection_x()
+        if xs is None or xs[1] < area.left() or xs[0] > area.right():
+            return
+        x0, x1 = xs
+        colour = QColor(pal.color(QPalette.ColorRole.Highlight))
+        colour.setAlpha(SELECTION_ALPHA)
+        p.fillRect(QRect(x0, area.top(), max(1, x1 - x0), area.height()), colour)
+        colour.setAlpha(220)
+        p.setPen(QPen(colour, 2))
+        p.drawLine(QPointF(x0, area.top()), QPointF(x0, area.bottom()))
+        p.drawLine(QPointF(x1, area.top()), QPointF(x1, area.bottom()))
+
     def _paint_playhead(self, p: QPainter, area: QRect) -> None:
         x = self._playhead_x()
         if x is None or not (area.left() <= x <= area.right()):
@@ -278,6 +301,9 @@ class PianoRollPainting:
         p.fillRect(ruler, pal.color(QPalette.ColorRole.Button))
         p.save()
         p.setClipRect(QRect(KEY_W, 0, area.width(), RULER_H))
+        xs = self._selection_x()
+        if xs is not None:  # the selected bars, strongly, in the ruler
+            p.fillRect(QRect(xs[0], 0, max(1, xs[1] - xs[0]), RULER_H - 1), pal.color(QPalette.ColorRole.Highlight))
         p.setPen(pal.color(QPalette.ColorRole.ButtonText))
         b0, b1 = self._beat_of(KEY_W), self._beat_of(area.right() + 1)
         label_w = p.fontMetrics().horizontalAdvance(str(len(self._bars))) + 10  # widest bar number
@@ -286,6 +312,8 @@ class PianoRollPainting:
             if i % every:
                 continue
             x = round(self._x_of(bar))
+            chosen = self._selection is not None and self._selection[0] <= i < self._selection[1]
+            p.setPen(pal.color(QPalette.ColorRole.HighlightedText if chosen else QPalette.ColorRole.ButtonText))
             p.drawLine(x, RULER_H - 6, x, RULER_H)
             p.drawText(x + 3, RULER_H - 6, str(i + 1))
         x = self._playhead_x()
