@@ -1,5 +1,6 @@
 """Generate / Listen page: pick a model and sampling settings, generate takes in a worker, look at
-them in the piano roll with their metrics and originality check, render, play and export."""
+them in the piano roll with their metrics and originality check, render, play and export; select
+bars in the piano roll and regenerate them (the "Regenerate selection" row: pages/regenerate.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ..widgets.piano_roll import PianoRoll
 from ..widgets.takes_panel import TakesPanel
 from ..widgets.transport import Transport
 from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
+from .regenerate import RegenerateBar
 from .take_report import report_html
 
 # The core's defaults were chosen by measuring takes against the corpus (issue 5); the window
@@ -52,6 +54,15 @@ class TakeEntry:
         self.number, self.take, self.settings, self.model = number, take, settings, model
         self.audio: Any = None  # float32 [frames, 2] at SAMPLE_RATE, after "Render audio"
         self.stored: Any = None  # its core.takes_store.StoredTake once kept on disk
+        self.title: str | None = None  # a name before it is kept ("Take 3 · bars 5-8 v2")
+        self.variants: list[TakeEntry] | None = None  # "Regenerate selection" variants not yet kept
+        self.variant_index = 0  # the variant shown (1..N); 0: the take itself
+
+    def shown(self) -> "TakeEntry":
+        """What the page shows for this row: the variant being auditioned, or the take."""
+        if self.variants and 0 < self.variant_index <= len(self.variants):
+            return self.variants[self.variant_index - 1]
+        return self
 
     @property
     def score(self) -> Score:
@@ -63,7 +74,9 @@ class TakeEntry:
 
     @property
     def name(self) -> str:
-        return self.stored.name if self.stored is not None else f"Take {self.number}"
+        if self.stored is not None:
+            return self.stored.name
+        return self.title or f"Take {self.number}"
 
     def label(self) -> str:
         score = self.score
@@ -212,6 +225,10 @@ class GeneratePage(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.piano_roll, 5)
+        self.regen = RegenerateBar(self)  # Regenerate selection, its variants, undo/redo
+        self.regenerate_button, self.variants_spin = self.regen.button, self.regen.variants_spin
+        self.undo_stack = self.regen.undo_stack
+        right_layout.addWidget(self.regen)
         right_layout.addLayout(play_row)
         right_layout.addLayout(actions)
         right_layout.addWidget(self.report, 3)
@@ -237,6 +254,7 @@ class GeneratePage(QWidget):
             self.model_combo.addItem("(no models: train one first)", None)
         if current:
             self.select_model(current)
+        self.regen.forget_checks()
         self._update_buttons()
 
     def select_model(self, ref: str) -> None:
@@ -275,7 +293,7 @@ class GeneratePage(QWidget):
 
     # ---- generating ----------------------------------------------------------------------------
     def busy(self) -> bool:
-        return any(w is not None and w.is_running() for w in (self.worker, self.render_job))
+        return any(w is not None and w.is_running() for w in (self.worker, self.render_job, self.regen.worker))
 
     def generate(self) -> None:
         model = self.model_combo.currentData()
@@ -293,8 +311,12 @@ class GeneratePage(QWidget):
                          else f"Generating {settings['bars']} bars…")
         self._update_buttons()
 
+    def regenerate_selection(self) -> Worker | None:
+        """Fill the bars selected in the piano roll anew (the "Regenerate selection" button)."""
+        return self.regen.regenerate()
+
     def cancel(self) -> None:
-        for worker in (self.worker, self.render_job):
+        for worker in (self.worker, self.render_job, self.regen.worker):
             if worker is not None and worker.is_running():
                 worker.cancel()
 
@@ -415,15 +437,39 @@ class GeneratePage(QWidget):
             program = values["program"]
             self.program_combo.setCurrentIndex(0 if program is None else max(0, self.program_combo.findData(program)))
 
-    def current_take(self) -> TakeEntry | None:
+    def listed_take(self) -> TakeEntry | None:
+        """The take selected in the list (variants being auditioned hang off it)."""
         row = self.take_list.currentRow()
         return self.takes[row] if 0 <= row < len(self.takes) else None
 
+    def current_take(self) -> TakeEntry | None:
+        """The take shown, played, rendered and exported: the listed take or its variant shown."""
+        listed = self.listed_take()
+        return listed.shown() if listed is not None else None
+
+    def show_entry(self, entry: TakeEntry) -> None:
+        """Select ``entry``'s row and show it (again: its variant shown may have changed)."""
+        if entry not in self.takes:
+            self.status.emit(f"{entry.name} is no longer in the list")
+            return
+        row = self.takes.index(entry)
+        if self.take_list.currentRow() == row:
+            self.show_take(row)
+        else:
+            self.take_list.setCurrentRow(row)
+
+    def replace_audio_holder(self, old: TakeEntry, new: TakeEntry) -> None:
+        """``new`` holds ``old``'s rendered audio now (a kept variant)."""
+        self._audio_order = [new if t is old else t for t in self._audio_order]
+
     def show_take(self, row: int) -> None:
-        take = self.takes[row] if 0 <= row < len(self.takes) else None
-        self.piano_roll.set_score(take.score if take else None)
+        listed = self.takes[row] if 0 <= row < len(self.takes) else None
+        take = listed.shown() if listed is not None else None
+        same = listed is not None and listed is getattr(self, "_shown_listed", None)
+        self._shown_listed = listed
+        self.piano_roll.set_score(take.score if take else None, keep_view=same)  # variants: same view
         self.piano_roll.set_sections(((take.report.get("form") or {}).get("sections")) if take else None)
-        self.report.setHtml(report_html(take.report) if take else "")
+        self.report.setHtml((infill_html(take.report) + report_html(take.report)) if take else "")
         if take is not None and take.audio is not None:
             self.transport.set_audio(take.audio, SAMPLE_RATE)
         else:
@@ -498,8 +544,22 @@ class GeneratePage(QWidget):
         rendering = self.render_job is not None and self.render_job.is_running()
         has_take = self.current_take() is not None
         self.generate_button.setEnabled(not generating and self.model_combo.currentData() is not None)
-        self.cancel_button.setEnabled(generating or rendering)
+        self.cancel_button.setEnabled(generating or rendering or self.regen.running())
         self.render_button.setEnabled(has_take and not rendering)
         for button in self.export_buttons.values():
             button.setEnabled(has_take)
+        self.regen.refresh()
+
+
+def infill_html(report: dict[str, Any]) -> str:
+    """A line above a regenerated take's report: which bars are new, from what."""
+    info = report.get("infill")
+    if not isinstance(info, dict) or not isinstance(info.get("bars"), list) or len(info["bars"]) != 2:
+        return ""
+    first, last = info["bars"]
+    bars = f"Bars {first}–{last}" if last > first else f"Bar {first}"
+    context = info.get("context_bars") or {}
+    return (f"<p><b>{bars} regenerated</b> (variant {info.get('variant', 1)} of {info.get('variants', 1)}, "
+            f"{info.get('notes', 0)} new notes; the model read {context.get('before', 0)} bars before and "
+            f"{context.get('after', 0)} after). Every other note is as it was.</p>")
 
