@@ -1,10 +1,12 @@
 """Write PNGs of every page of the window in a realistic state, for people to look at.
 
-    python tools/screenshots.py OUT_DIR [--corpus demo:irish] [--epochs 3] [--dark]
+    python tools/screenshots.py OUT_DIR [--corpus demo:irish] [--epochs 3] [--dark] [--model BUNDLE]
 
 Runs offscreen unless a display is set. It really does the work: scans the corpus, trains a
 tiny model (the Train page is captured mid-training, after the first epoch), lists it on the
-Models page, generates a take and renders it. Models go to a throwaway home folder; the demo
+Models page, generates a take and renders it, then regenerates bars 5-6 of it in three variants
+(the Regenerate selection strip, v2 shown). ``--model`` skips the corpus, training and models
+pages and generates with that bundle instead. Models go to a throwaway home folder; the demo
 corpora are borrowed from the normal data folder so they are not rebuilt.
 """
 
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--size", default="1360x860", help="window size WxH")
     parser.add_argument("--dark", action="store_true", help="use the dark colour scheme")
+    parser.add_argument("--model", help="generate with this bundle: no corpus scan or training (pages 4-5 only)")
     args = parser.parse_args(argv)
 
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -94,31 +97,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path}")
 
     corpus, train, models, gen = window.corpus_page, window.train_page, window.models_page, window.generate_page
-    scanned: list = []
-    corpus.scanned.connect(lambda *a: scanned.append(a))
-    corpus.set_source(args.corpus)
-    wait_until(app, lambda: scanned or errors, 900, "the corpus scan")
-    corpus.table.selectRow(2)
-    shoot("1-corpus")
+    trained: list = [args.model] if args.model else []
+    if not args.model:
+        scanned: list = []
+        corpus.scanned.connect(lambda *a: scanned.append(a))
+        corpus.set_source(args.corpus)
+        wait_until(app, lambda: scanned or errors, 900, "the corpus scan")
+        corpus.table.selectRow(2)
+        shoot("1-corpus")
 
-    window.show_page(1)
-    train.preset_combo.setCurrentIndex(train.preset_combo.findData("tiny"))
-    train.advanced_toggle.setChecked(True)
-    train.epochs_spin.setValue(max(2, args.epochs))
-    trained: list = []
-    train.trained.connect(trained.append)
-    train.start_button.click()
-    wait_until(app, lambda: train.plot.epoch_points >= 1 or errors or trained,
-               900, "the first epoch")
-    train.plot.flush()
-    shoot("2-train-mid")
-    wait_until(app, lambda: trained or errors, 900, "the end of training")
-    shoot("2-train-done")
+        window.show_page(1)
+        train.preset_combo.setCurrentIndex(train.preset_combo.findData("tiny"))
+        train.advanced_toggle.setChecked(True)
+        train.epochs_spin.setValue(max(2, args.epochs))
+        train.trained.connect(trained.append)
+        train.start_button.click()
+        wait_until(app, lambda: train.plot.epoch_points >= 1 or errors or trained,
+                   900, "the first epoch")
+        train.plot.flush()
+        shoot("2-train-mid")
+        wait_until(app, lambda: trained or errors, 900, "the end of training")
+        shoot("2-train-done")
 
-    window.show_page(2)
-    wait_until(app, lambda: models.table.rowCount() > 0 or errors, 60, "the models list")
-    models.table.selectRow(models.table.rowCount() - 1)
-    shoot("3-models")
+        window.show_page(2)
+        wait_until(app, lambda: models.table.rowCount() > 0 or errors, 60, "the models list")
+        models.table.selectRow(models.table.rowCount() - 1)
+        shoot("3-models")
 
     window.show_page(3)
     gen.select_model(trained[0])
@@ -137,6 +141,17 @@ def main(argv: list[str] | None = None) -> int:
         gen.transport.seek(4.0)
     gen.piano_roll.set_playhead(4.0)
     shoot("4-generate")
+
+    # regenerate bars 5-6 in three variants and audition the second
+    gen.piano_roll.set_selection(4, 6)
+    gen.variants_spin.setValue(3)
+    wait_until(app, lambda: gen.regenerate_button.isEnabled() or errors, 120,
+               f"Regenerate selection to be enabled ({gen.regenerate_button.toolTip()})")
+    gen.regenerate_button.click()
+    take = gen.listed_take()
+    wait_until(app, lambda: bool(take.variants) or errors, 300, "the variants")
+    gen.regen.choose(2)
+    shoot("5-regenerate")
 
     window.close()
     print(f"screenshots in {args.out} (models in the throwaway home {home})")
