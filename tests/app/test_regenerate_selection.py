@@ -210,15 +210,24 @@ def test_regenerate_variants_keep_undo_redo(page, qtbot, base_take, tmp_path):
     assert roll.selection() == (4, 6)  # the selection stays while comparing
     if os.environ.get("JUKEBOX_SCREENSHOTS"):
         page.grab().save(os.path.join(os.environ["JUKEBOX_SCREENSHOTS"], "regenerate_selection.png"))
+    # listen to it: "Render audio" renders the variant shown, the transport loads it
+    with qtbot.waitSignal(page.rendered, timeout=WAIT_MS) as blocker:
+        page.render_button.click()
+    assert blocker.args[0] is variants[1] and variants[1].audio is not None and parent.audio is None
+    assert page.transport.player.source is not None
+    page.regen.choices.button(1).click()  # v1 is not rendered yet: nothing to play
+    assert page.transport.player.source is None
     page.regen.choices.button(0).click()
     assert roll.score() is original and not page.regen.keep_button.isEnabled()
     page.regen.choices.button(2).click()
+    assert page.transport.player.source is not None  # v2's audio is kept while auditioning
 
     # keep v2: a take of its own, through the takes store
     page.regen.keep_button.click()
     assert len(page.takes) == 2 and not parent.variants and not page.regen.strip.isVisible()
     kept = page.takes[1]
     assert kept.name == "Take 1 · bars 5-6 v2" and kept.score is variants[1].score
+    assert kept.audio is variants[1].audio  # no need to render it again
     assert kept.stored is not None and kept.stored.midi_path.exists()
     assert page.take_list.currentRow() == 1 and "Take 1 · bars 5-6 v2" in page.take_list.item(1).text()
     assert page.store.takes(page.session)[-1].name == "Take 1 · bars 5-6 v2"
