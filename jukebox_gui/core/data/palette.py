@@ -121,11 +121,19 @@ def _bars(ids: np.ndarray, g) -> list[tuple[int, ...]]:
     return [tuple(int(t) for t in ids[a + 1:b]) for a, b in zip(starts, ends)]
 
 
+REPEAT_BY_BAR = 32  # bar indices with their own repeat rates (later bars use the overall figures)
+
+
 def bar_repeat_stats(sequences: Iterable[Sequence[int]], grammar) -> dict[str, Any] | None:
     """How often a bar of the corpus repeats an earlier bar of its piece token for token (notes,
-    positions, durations; empty bars left out), and how far back: ``{"rate", "distances": {d: share}}``."""
+    positions, durations; empty bars left out), and how far back: ``{"rate", "distances": {d:
+    share}, "by_bar": {i: {d: rate}}}``. ``by_bar`` holds, for each of the first
+    :data:`REPEAT_BY_BAR` bar indices, the share of pieces whose bar ``i`` repeats bar ``i - d``:
+    tunes repeat at their phrase lines (bar 5 = bar 1, bar 9 = bar 1), not anywhere."""
     bars_seen = repeats = 0
     distances: Counter[int] = Counter()
+    at_bar: Counter[int] = Counter()
+    at_bar_d: Counter[tuple[int, int]] = Counter()
     for seq in sequences:
         ids = np.asarray(seq, dtype=np.int64)
         ids = ids[(ids >= 0) & (ids < grammar.size)]
@@ -135,15 +143,23 @@ def bar_repeat_stats(sequences: Iterable[Sequence[int]], grammar) -> dict[str, A
             if not any(grammar.is_pitch[t] or grammar.is_drum_pitch[t] for t in body):
                 continue
             bars_seen += 1
+            at_bar[i] += 1
             if body in last and i - last[body] in REPEAT_DISTANCES:
                 repeats += 1
                 distances[i - last[body]] += 1
+                at_bar_d[(i, i - last[body])] += 1
             last[body] = i
     if not bars_seen:
         return None
     total = sum(distances.values())
+    by_bar = {}
+    for i in range(REPEAT_BY_BAR):
+        if at_bar[i] >= 10:  # enough pieces reach this bar to say
+            by_bar[str(i)] = {str(d): round(at_bar_d[(i, d)] / at_bar[i], 4)
+                              for d in REPEAT_DISTANCES if at_bar_d[(i, d)]}
     return {"rate": round(repeats / bars_seen, 4),
-            "distances": {str(d): round(n / total, 4) for d, n in sorted(distances.items())} if total else {}}
+            "distances": {str(d): round(n / total, 4) for d, n in sorted(distances.items())} if total else {},
+            "by_bar": by_bar}
 
 
 def _is_number(text: str) -> bool:

@@ -5,9 +5,11 @@ them 4, 2 or 8 bars back. A sampled take almost never does (one wrong token brea
 repeat, and 20 tokens of a bar must all come out the same), so its takes repeated no bars at
 all. This module proposes the repeat and lets the model judge it:
 
-* at each new bar, with the corpus's repeat rate (``palette["bar_repeats"]``, measured on the
-  training files by :func:`..data.palette.bar_repeat_stats`), one earlier bar of the take is proposed, at a
-  distance drawn from the corpus's distances (4, 2, 8 ... bars back);
+* at each new bar ``i``, as often as the corpus's pieces repeat an earlier bar at bar ``i``
+  (``palette["bar_repeats"]``, measured on the training files by
+  :func:`..data.palette.bar_repeat_stats`), an earlier bar of the take is proposed, at a distance
+  drawn as the corpus's bar ``i`` repeats (bar 5 repeats bar 1, bar 9 bar 1 ...; past the 32nd
+  bar: the overall rate and distances);
 * then every token of the proposed bar is written only while the sampler could have drawn it
   itself: it is inside the nucleus (temperature, top-k, top-p and the grammar mask, as for any
   token). Where the model does not hear the repeat coming, the proposal ends and sampling goes
@@ -35,6 +37,8 @@ class BarRepeater:
         dist = {int(k): float(v) for k, v in (stats.get("distances") or {}).items() if str(k).isdigit()}
         self.distances = np.array(sorted(dist), dtype=np.int64)
         self.weights = np.array([dist[d] for d in sorted(dist)], dtype=np.float64)
+        self.by_bar = {int(i): {int(d): float(r) for d, r in (row or {}).items() if str(d).isdigit()}
+                       for i, row in (stats.get("by_bar") or {}).items() if str(i).isdigit()}
         self.grammar = grammar
         self.rng = rng
         self.gate = float(GATE if gate is None else gate)
@@ -66,12 +70,18 @@ class BarRepeater:
     def _maybe_propose(self) -> None:
         if not self.active or len(self.bars) < 2:  # a primer's bars may come back too
             return
-        if self.rng.random() >= self.rate:
-            return
         here = len(self.bars) - 1
-        ok = [(d, w) for d, w in zip(self.distances.tolist(), self.weights.tolist()) if here - d >= 0]
-        if not ok:
-            return
+        row = self.by_bar.get(here)
+        if row is not None:  # this bar's own figures: which earlier bar pieces repeat here, how often
+            ok = [(d, r) for d, r in sorted(row.items()) if here - d >= 0]
+            if not ok or self.rng.random() >= sum(r for _d, r in ok):
+                return
+        else:
+            if self.rng.random() >= self.rate:
+                return
+            ok = [(d, w) for d, w in zip(self.distances.tolist(), self.weights.tolist()) if here - d >= 0]
+            if not ok:
+                return
         ds, ws = zip(*ok)
         d = int(self.rng.choice(ds, p=np.asarray(ws) / sum(ws)))
         body = [t for t in self.bars[here - d] if not self.grammar.is_tempo[t]]
