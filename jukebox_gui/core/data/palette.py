@@ -130,6 +130,8 @@ def bar_repeat_stats(sequences: Iterable[Sequence[int]], grammar) -> dict[str, A
     share}, "by_bar": {i: {d: rate}}}``. ``by_bar`` holds, for each of the first
     :data:`REPEAT_BY_BAR` bar indices, the share of pieces whose bar ``i`` repeats bar ``i - d``:
     tunes repeat at their phrase lines (bar 5 = bar 1, bar 9 = bar 1), not anywhere."""
+    music = ~np.isin(np.asarray(grammar.names, dtype=object), ["PAD_None", "BOS_None", "EOS_None", "Gap_None",
+                                                                "Fill_None"])
     bars_seen = repeats = 0
     distances: Counter[int] = Counter()
     at_bar: Counter[int] = Counter()
@@ -137,6 +139,7 @@ def bar_repeat_stats(sequences: Iterable[Sequence[int]], grammar) -> dict[str, A
     for seq in sequences:
         ids = np.asarray(seq, dtype=np.int64)
         ids = ids[(ids >= 0) & (ids < grammar.size)]
+        ids = ids[music[ids]]  # the last bar ends at the music, not at EOS
         last: dict[tuple[int, ...], int] = {}
         for i, bar in enumerate(_bars(ids, grammar)):
             body = tuple(t for t in bar if not grammar.is_tempo[t])

@@ -49,7 +49,7 @@ class BarRepeater:
 
     @property
     def active(self) -> bool:
-        return self.rate > 0 and self.distances.size > 0
+        return (self.rate > 0 and self.distances.size > 0) or any(self.by_bar.values())
 
     def feed(self, token: int, is_bar: bool, *, propose: bool = True) -> None:
         """Every token of the stream in order (a primer's with ``propose=False``)."""
