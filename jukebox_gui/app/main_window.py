@@ -109,6 +109,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
+        edit_menu = bar.addMenu("&Edit")  # the Generate page's undo stack: regenerate, keep, discard
+        edit_menu.addAction(self.generate_page.regen.undo_action)
+        edit_menu.addAction(self.generate_page.regen.redo_action)
+
         go_menu = bar.addMenu("&Go")
         for i, title in enumerate(PAGES):
             self._action(go_menu, title, lambda _c=False, n=i: self.show_page(n), f"Ctrl+{i + 1}")
@@ -117,6 +121,7 @@ class MainWindow(QMainWindow):
         self._action(run_menu, "Start training", self.train_page.start, "Ctrl+T")
         self._action(run_menu, "Stop training", self.train_page.stop, "Ctrl+Shift+T")
         self._action(run_menu, "Generate", self._generate, "Ctrl+G")
+        self._action(run_menu, "Regenerate selection", self.generate_page.regenerate_selection, "Ctrl+Shift+G")
         self._action(run_menu, "Render audio", self.generate_page.render, "Ctrl+R")
         self._action(run_menu, "Cancel running jobs", self.jobs.cancel_all)
 

@@ -264,3 +264,19 @@ def test_regenerate_variants_keep_undo_redo(page, qtbot, base_take, tmp_path):
     page.regen.undo_button.click()
     assert len(second.variants) == 1 and page.regen.strip.isVisible()
     assert "Redo Discard the variants" in page.regen.redo_action.toolTip()
+
+
+def test_the_window_menus_reach_undo_redo_and_regenerate(qtbot, isolated_home):
+    from jukebox_gui.app.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    edit = [a.text() for a in menus["Edit"].actions()]
+    assert edit[:2] == ["Undo", "Redo"] and not menus["Edit"].actions()[0].isEnabled()  # nothing to undo yet
+    run = {a.text(): a for a in menus["Run"].actions()}
+    messages = []
+    window.generate_page.status.connect(messages.append)
+    run["Regenerate selection"].trigger()  # no take yet: it says why instead of failing
+    assert messages and window.generate_page.regen.worker is None
+    window.jobs.stop_all(5.0)
