@@ -192,7 +192,9 @@ def _render_into(fluidsynth, synth, score, sf_path, out, sample_rate, progress, 
 
 
 def render_midi(path: str | os.PathLike, soundfont: str | os.PathLike | None = None, **kwargs) -> np.ndarray:
-    """Read a MIDI file with ``midi_io`` and render it (same keyword arguments as render_score)."""
-    from ..music import midi_io  # noqa: PLC0415
+    """Read a MIDI file and render it (same keyword arguments as render_score). The file is parsed
+    in a worker process with a time limit, as every single file a user gives is: a file that
+    crashes or hangs the native parser raises a clear error and this process stays up."""
+    from ..music.safe_read import read_midi_isolated  # noqa: PLC0415
 
-    return render_score(midi_io.read_midi(Path(path)), soundfont, **kwargs)
+    return render_score(read_midi_isolated(Path(path)), soundfont, **kwargs)
