@@ -2,8 +2,10 @@
 
 For every held-out piece with enough bars, a seeded gap of ``gap_bars`` bars away from both ends
 is scored twice with teacher forcing, in the layout of :mod:`..data.fill_layout`:
-``BOS left Gap right Fill <gap>`` (both sides) and ``BOS left Gap Fill <gap>`` (the left side
-only, the same budget). A model that reads the music after the gap loses clearly less with it.
+``BOS left Gap right Fill <gap>`` (both sides) and ``BOS left Gap Fill <gap>`` (the same bars
+before the gap, none after). A model that reads the music after the gap loses clearly less with
+it. (Giving the left-only prompt the whole budget instead would compare more left context with
+some right context: in a chorale the bars just before a gap say more than those after it.)
 The figures are nats per gap token and per gap pitch, and their ratio both / left.
 """
 
@@ -65,10 +67,14 @@ def fill_report(model, tokenizer, config, held_out: Sequence[np.ndarray], *, gap
         budget = seq_len + 1 - 4 - len(gap)
         if budget < 16:
             continue
-        for right, out in ((True, both), (False, left)):
-            prompt = fill_prompt(arr, spans, first, first + gap_bars, bos=tokenizer.bos_id, gap=tokenizer.gap_id,
-                                 fill=tokenizer.fill_id, budget=budget, right=right)
-            out.append(([*prompt.ids, *gap, tokenizer.eos_id], len(prompt.ids)))
+        prompt = fill_prompt(arr, spans, first, first + gap_bars, bos=tokenizer.bos_id, gap=tokenizer.gap_id,
+                             fill=tokenizer.fill_id, budget=budget)
+        if not prompt.right_bars:
+            continue
+        cut = prompt.ids.index(tokenizer.gap_id)
+        left_only = [*prompt.ids[:cut + 1], tokenizer.fill_id]  # the same bars before the gap, none after
+        both.append(([*prompt.ids, *gap, tokenizer.eos_id], len(prompt.ids)))
+        left.append(([*left_only, *gap, tokenizer.eos_id], len(left_only)))
         if len(both) >= max_pieces:
             break
     if not both:
