@@ -99,7 +99,7 @@ def _nll(bundle, source: str) -> dict:
 
 
 def evaluate(reference: str, *, corpus: str | None = None, takes: int = 100, bars: int = 16, seed: int = 1,
-             nll: bool = True, say: Callable[[str], None] = _say) -> dict:
+             nll: bool = True, say: Callable[[str], None] = _say, sampling: dict | None = None) -> dict:
     """The quality report of one model (see the module docstring)."""
     from jukebox_gui.core.ml.bundle import load_bundle
     from jukebox_gui.core.ml.decoders import make_decoder
@@ -121,7 +121,8 @@ def evaluate(reference: str, *, corpus: str | None = None, takes: int = 100, bar
     t0 = time.perf_counter()
     take_list = []
     for i in range(takes):
-        take_list.append(generate(bundle, GenerationConfig(bars=bars, seed=seed + i), decoder=decoder))
+        take_list.append(generate(bundle, GenerationConfig(bars=bars, seed=seed + i, **(sampling or {})),
+                                  decoder=decoder))
         if (i + 1) % 10 == 0:
             say(f"  {i + 1}/{takes} takes, {time.perf_counter() - t0:.0f} s")
     generation_s = time.perf_counter() - t0
@@ -185,14 +186,20 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--bars", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1, help="seed of the first take (then +1 per take)")
     parser.add_argument("--no-nll", action="store_true", help="skip the held-out NLL half")
+    parser.add_argument("--temperature", type=float, help="sampling temperature (default: the app's default)")
+    parser.add_argument("--top-p", type=float, help="nucleus mass (default: the app's default)")
+    parser.add_argument("--no-repeats", action="store_true", help="takes without the corpus's bar repeats proposed")
     args = parser.parse_args(argv)
+    sampling = {k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p)) if v is not None}
+    if args.no_repeats:
+        sampling["repeat_bars"] = False
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     started = time.perf_counter()
     models: dict[str, dict] = {}
     for reference in args.model or DEFAULT_MODELS:
         models[_name(reference)] = evaluate(reference, corpus=args.corpus, takes=args.takes, bars=args.bars,
-                                            seed=args.seed, nll=not args.no_nll)
+                                            seed=args.seed, nll=not args.no_nll, sampling=sampling)
     out: dict[str, Any] = {"models": models}
     for name, r in models.items():
         out[f"quality_ratio_{name}"] = r["quality_ratio"]

@@ -205,6 +205,10 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
                      if primer_bars else 0.0)
     guard = CollapseGuard(config.max_run, config.max_silence_bars,
                           start_beat=(state.bar_start + state.bar_beats) if primer_bars else 0.0)
+    # The model picks the tempo, but it must pick one: its training windows rarely hold a piece's
+    # opening (and fill samples open with bars from inside a piece), so after BOS it may skip the
+    # Tempo token and a take would play at the default 120 BPM whatever the corpus's tempos.
+    opening_tempo = config.tempo is None and len(prefix) <= 1
     decoder.reset(1)
     logits = decoder.feed(prefix)[0]
     tokens = list(prefix)
@@ -223,6 +227,9 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
             cancel.raise_if_cancelled()
         mask = guard.apply(state, state.mask())
         mask[tokenizer.eos_id] = False  # the length is ours to decide
+        if opening_tempo and state.tempo is None and state.state == POSITION and not state.notes \
+                and (mask & grammar.is_tempo).any():
+            mask &= grammar.is_tempo  # a piece opens with its tempo, as every corpus piece does
         if len(state.notes) == primer_notes and state.bar + 1 >= target_bars and (mask & ~grammar.is_bar).any():
             mask &= ~grammar.is_bar  # never end a take before its first note
         if not mask.any():

@@ -111,3 +111,17 @@ def test_jukebox_infill_writes_the_variants(fill_bundle, take, tmp_path, capsys)
         assert _notes(read_midi(path), False, lines[4], lines[6]) == _notes(read_midi(src), False, lines[4], lines[6])
     assert cli.main(["infill", str(src), "--bars", "9-5", "--model", str(fill_bundle.path), "--out", str(out)]) == 2
     assert "bars read like" in capsys.readouterr().err
+
+
+def test_every_take_opens_with_a_tempo_from_the_corpus(fill_bundle):
+    """Fill samples open with bars from inside a piece, so after BOS such a model often skips the
+    Tempo token; a take must still carry one of the corpus's tempos, not the default 120 BPM."""
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    tok = fill_bundle.tokenizer
+    corpus_tempos = {float(t) for t in fill_bundle.extras["palette"]["tempos"]}
+    for seed in range(6):
+        take = generate(fill_bundle, GenerationConfig(bars=2, seed=seed, style_check=False))
+        kinds = [tok.token_type(t) for t in take.tokens]
+        assert "Tempo" in kinds and kinds.index("Tempo") < kinds.index("Pitch"), kinds[:8]
+        assert take.report["tempo_bpm"][0] in corpus_tempos
