@@ -116,10 +116,11 @@ def _bar_header(tokens: list[int], span: tuple[int, int], grammar: Any) -> list[
 
 # ---- generating a take by form ------------------------------------------------------------------
 def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix: list[int], rng,
-                progress, cancel, attempt: int, limits: dict | None = None
-                ) -> tuple[list[int], Any, dict]:
+                progress, cancel, attempt: int, limits: dict | None = None, repeats: dict | None = None,
+                repeat_rng=None) -> tuple[list[int], Any, dict]:
     """One attempt at a form take: ``(tokens, state, info)`` like ``generation._sample_pass``,
-    ``info["form"]`` listing the sections (see the module docstring)."""
+    ``info["form"]`` listing the sections (see the module docstring). ``repeats``: the corpus's
+    bar repeats (palette), proposed inside each new section as in a plain take."""
     from ..data.grammar import RemiState
     from ..progress import Progress
     from .generation import _sample_pass
@@ -140,9 +141,14 @@ def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix
                 progress(dataclasses.replace(event, done=min(total, done + event.done), total=total))
 
         before = len(bar_spans(tokens, grammar))
+        repeater = None
+        if repeats and config.repeat_bars and repeat_rng is not None:
+            from .repeats import BarRepeater
+
+            repeater = BarRepeater(repeats, grammar, repeat_rng)
         tokens, _state, info = _sample_pass(decoder, grammar, tokenizer, dataclasses.replace(config, bars=bars),
                                             tokens, rng, relay if progress is not None else None, cancel,
-                                            attempt, limits)
+                                            attempt, limits, repeater=repeater)
         sampled += info["generated_tokens"]
         steps += info["model_steps"]
         for key, value in info["guards"].items():

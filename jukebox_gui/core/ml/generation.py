@@ -353,7 +353,9 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                 from .form import sample_form
 
                 tokens, state, info = sample_form(plan, decoder, grammar, tokenizer, config, prefix,
-                                                  make_rng(seed, attempt), progress, cancel, attempt, limits)
+                                                  make_rng(seed, attempt), progress, cancel, attempt, limits,
+                                                  repeats=(palette or {}).get("bar_repeats"),
+                                                  repeat_rng=make_rng(seed, attempt, 3))
             else:
                 repeater = (BarRepeater(palette.get("bar_repeats"), grammar, make_rng(seed, attempt, 3))
                             if config.repeat_bars and palette else None)
