@@ -41,15 +41,23 @@ class BuiltinModel:
     # bars of a reel, so a model sees the phrase a tune repeats (the laptop's 128 tokens held
     # 24 notes of the full stream, 3 bars: its takes repeated no bars, the corpus 23 %).
     seq_len: int = 256
+    # Regularisation for a small corpus: 443 training tunes overfit after ~33 epochs (held-out
+    # loss rising); transposing each window by up to 3 semitones and dropout 0.15 kept it falling
+    # to epoch 60 (val loss 0.686 -> 0.679; dropout 0.3 alone: 0.697).
+    transpose: int = 0
+    dropout: float | None = None
 
     def train_command(self, out: Path) -> list[str]:
+        extra = (["--transpose", str(self.transpose)] if self.transpose else []) + (
+            ["--dropout", f"{self.dropout:g}"] if self.dropout is not None else [])
         return ["jukebox", "train", self.corpus, "--out", str(out), "--arch", self.arch,
                 "--preset", self.preset, "--seed", str(self.seed), "--epochs", str(self.epochs),
-                "--seq-len", str(self.seq_len), "--time-budget", "0"]
+                "--seq-len", str(self.seq_len), *extra, "--time-budget", "0"]
 
 
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
-    "irish": BuiltinModel("irish", "demo:irish", "Irish dance tunes (O'Neill's 1850 collection)", seed=1),
+    "irish": BuiltinModel("irish", "demo:irish", "Irish dance tunes (O'Neill's 1850 collection)", seed=1,
+                          transpose=3, dropout=0.15),
     "bach": BuiltinModel("bach", "demo:bach", "Four-part chorales of J. S. Bach", seed=2),
 }
 
