@@ -279,7 +279,7 @@ def _postprocess(score, config: GenerationConfig):
         for track in score.tracks:
             if not track.is_drum:
                 track.program = int(config.program)
-    return score
+    return score.trim_overlaps()  # what the piano roll shows is what the MIDI file plays
 
 
 def _bundle_id(bundle) -> dict[str, Any]:

@@ -179,7 +179,7 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
         with single_thread_blas():
             new, ran_out = _sample_fill(decoder, grammar, tokenizer, prompt.ids, bars, config,
                                         make_rng(seed, variant, 17), limits, seq_len - len(prompt.ids), cancel)
-        fill = tokenizer.decode([tokenizer.bos_id, *new])
+        fill = tokenizer.decode([tokenizer.bos_id, *new]).trim_overlaps()
         out = _splice(score, fill, start, end, slim_program)
         part = out.slice_beats(start, end)
         metrics = score_metrics(part) if part.note_count else {}

@@ -159,6 +159,28 @@ class Score:
         return bpms[max(0, bisect.bisect_right(beats, beat) - 1)]
 
     # ---- edits ---------------------------------------------------------------------------
+    def trim_overlaps(self) -> "Score":
+        """Shorten a note that is still sounding when the same pitch starts again on its track (in
+        place; returns self). MIDI cannot hold two sounding notes of one pitch on one channel: a
+        written file would end the first at the second's start anyway, so the piano roll should
+        show what plays. Notes starting together keep the longer one."""
+        for track in self.tracks:
+            by_pitch: dict[int, list[Note]] = {}
+            for note in sorted(track.notes, key=lambda n: (n.start, -n.duration)):
+                by_pitch.setdefault(note.pitch, []).append(note)
+            kept: list[Note] = []
+            for notes in by_pitch.values():
+                line: list[Note] = []
+                for note in notes:
+                    if line and note.start < line[-1].start + 1e-9:
+                        continue  # a unison duplicate at the same onset: the longer one (first) stays
+                    if line and note.start < line[-1].end - 1e-9:
+                        line[-1] = replace(line[-1], duration=note.start - line[-1].start)
+                    line.append(note)
+                kept.extend(line)
+            track.notes = sorted(kept, key=lambda n: (n.start, n.pitch))
+        return self
+
     def slice_beats(self, start: float, end: float) -> "Score":
         """Notes starting in [start, end), shifted so ``start`` becomes beat 0."""
         tracks = [
