@@ -1,7 +1,6 @@
 """Score edits."""
 
 
-
 def test_trim_overlaps_ends_a_note_where_its_pitch_starts_again():
     from jukebox_gui.core.music.score import Note, Score, Track
 
