@@ -44,6 +44,13 @@ def _windows(length: int, context: int) -> list[tuple[int, int, int]]:
             return out
 
 
+def next_token_log_probs(model, ids: np.ndarray) -> np.ndarray:
+    """Log-probabilities of every next token, (batch, time, vocab), float64."""
+    logits = np.asarray(model(ids, training=False), dtype=np.float64)
+    logits -= logits.max(axis=-1, keepdims=True)
+    return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+
+
 def _scored(model, sequences: Sequence[np.ndarray], context: int, pad_id: int, batch: int,
             corrupt=None) -> tuple[np.ndarray, np.ndarray]:
     """(targets, nll) arrays for every scored target of every sequence."""
@@ -64,12 +71,10 @@ def _scored(model, sequences: Sequence[np.ndarray], context: int, pad_id: int, b
         ids = np.full((len(chunk), width), pad_id, dtype=np.int32)
         for j, (x, _t, _s) in enumerate(chunk):
             ids[j, :len(x)] = x
-        logits = np.asarray(model(ids, training=False), dtype=np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        log_z = np.log(np.exp(logits).sum(axis=-1))
+        log_probs = next_token_log_probs(model, ids)
         for j, (_x, targets, scored) in enumerate(chunk):
             n = len(targets)
-            lp = logits[j, np.arange(n), targets] - log_z[j, :n]
+            lp = log_probs[j, np.arange(n), targets]
             all_targets.append(targets[scored])
             all_nll.append(-lp[scored])
     if not all_targets:

@@ -15,6 +15,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .evaluation import next_token_log_probs
+
 USES_RIGHT_SIDE_RATIO = 0.97  # "clearly lower": both-sides loss at most this share of left-only
 
 
@@ -27,15 +29,13 @@ def _gap_nll(model, samples: list[tuple[list[int], int]], pad_id: int, batch: in
         x = np.full((len(chunk), width), pad_id, dtype=np.int32)
         for j, (ids, _first) in enumerate(chunk):
             x[j, :len(ids) - 1] = ids[:-1]
-        logits = np.asarray(model(x, training=False), dtype=np.float64)
-        logits -= logits.max(axis=-1, keepdims=True)
-        log_z = np.log(np.exp(logits).sum(axis=-1))
+        log_probs = next_token_log_probs(model, x)
         for j, (ids, first) in enumerate(chunk):
             arr = np.asarray(ids, dtype=np.int64)
             pos = np.arange(first - 1, len(arr) - 1)  # input positions whose next token is in the gap
             tgt = arr[pos + 1]
             targets_out.append(tgt)
-            nll_out.append(-(logits[j, pos, tgt] - log_z[j, pos]))
+            nll_out.append(-log_probs[j, pos, tgt])
     return targets_out, nll_out
 
 
