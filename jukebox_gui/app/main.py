@@ -37,12 +37,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-warmup", action="store_true", help="do not preload TensorFlow in the background")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to the terminal")
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="a MIDI file or folder to use as the corpus (the desktop's 'Open With' passes files)")
+                        help="MIDI files to open as takes, or a folder to use as the corpus "
+                             "(the desktop's 'Open With' passes files)")
     return parser.parse_args(argv)
 
 
+def start_window(paths: list[str], scan: bool = True):
+    """Show the main window and open what the command line gave: each MIDI file as a take on the
+    Generate page (read in a worker), a folder as the corpus (``MainWindow.open_paths``)."""
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if paths:
+        window.open_paths(paths, scan=scan)
+    return window
+
+
 def corpus_folder(paths: list[str]) -> str | None:
-    """The corpus folder for paths given on the command line: a folder, or a MIDI file's folder."""
+    """The folder a corpus scan would use for ``paths``: a folder, or a MIDI file's folder.
+    (The window opens MIDI files as takes now: see ``start_window``.)"""
     from pathlib import Path
 
     for raw in paths:
@@ -85,13 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_style(app)
     crash.install(log_path, dialogs=not args.smoke)
 
-    from .main_window import MainWindow
-
-    window = MainWindow()
-    window.show()
-    folder = corpus_folder(args.paths)
-    if folder:
-        window.corpus_page.set_source(folder, scan=not args.smoke)
+    window = start_window(args.paths, scan=not args.smoke)
     shown = time.perf_counter() - started
     log.info("window shown in %.2f s (platform %s)", shown, app.platformName())
 

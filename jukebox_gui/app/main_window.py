@@ -1,6 +1,10 @@
 """The main window: a sidebar of pages (Corpus, Train, Models, Generate), menus, status bar,
 shortcuts, remembered layout, and a clean stop of running jobs on close.
 
+File > Open…, a drop anywhere on the window and ``jukebox-gui PATH…`` all go through
+``open_paths``: a MIDI file becomes a take on the Generate page (``pages/opened_take.py``), a
+folder the corpus. Settings > SoundFont… chooses what renders play with (``soundfont_dialog.py``).
+
 It reopens with the last session (corpus, model, generation settings, selected take: see
 ``Settings.session_state``). After a start that finds the last window never closed cleanly, it
 asks first, in a non-modal bar (the takes themselves are listed either way: they are on disk)."""
@@ -16,9 +20,11 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QVBoxLayout, QListWidget, QL
                                QMessageBox, QStackedWidget, QWidget)
 
 from .about import show_about
+from .open_paths import DropFilter, OpenDialog
 from .pages.corpus_page import CorpusPage
 from .pages.generate_page import GeneratePage
 from .pages.models_page import ModelsPage
+from .pages.opened_take import TakeOpener, adopt_restored, primer_path
 from .pages.train_page import TrainPage
 from .settings import SessionState, Settings
 from .widgets.notice_bar import NoticeBar
@@ -42,6 +48,10 @@ class MainWindow(QMainWindow):
         self.models_page = ModelsPage(self.jobs)
         self.generate_page = GeneratePage(self.jobs, self.settings)
         self.pages = [self.corpus_page, self.train_page, self.models_page, self.generate_page]
+        adopt_restored(self.generate_page)  # opened files restored from the takes store keep their label
+        self.opener = TakeOpener(self.generate_page)
+        self.opener.problems.connect(self._open_problems)
+        self.open_dialog: OpenDialog | None = None
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -75,6 +85,9 @@ class MainWindow(QMainWindow):
         self.jobs.activeChanged.connect(self._jobs_changed)
         self._build_menus()
         self._wire_pages()
+        self.setAcceptDrops(True)
+        self.drops = DropFilter(self.open_paths, self)
+        self.drops.watch(self)
         self._restore()
         self.crashed_last_time = self.settings.begin_session()
         self._open_session()
@@ -92,7 +105,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open corpus folder…", self._open_folder, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&Open…", self.show_open_dialog, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "Open &corpus folder…", self._open_folder, "Ctrl+Shift+O")
         self.recent_menu = file_menu.addMenu("Recent folders")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         demo_menu = file_menu.addMenu("Demo corpus")
@@ -123,7 +137,11 @@ class MainWindow(QMainWindow):
         self._action(run_menu, "Generate", self._generate, "Ctrl+G")
         self._action(run_menu, "Regenerate selection", self.generate_page.regenerate_selection, "Ctrl+Shift+G")
         self._action(run_menu, "Render audio", self.generate_page.render, "Ctrl+R")
+        self._action(run_menu, "Continue this take (use as primer)", self.continue_take)
         self._action(run_menu, "Cancel running jobs", self.jobs.cancel_all)
+
+        settings_menu = bar.addMenu("&Settings")
+        self._action(settings_menu, "&SoundFont…", self.show_soundfont_dialog)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Open log folder", self._open_logs)
@@ -144,6 +162,61 @@ class MainWindow(QMainWindow):
     def _use_source(self, source: str) -> None:
         self.show_page(0)
         self.corpus_page.set_source(source)
+
+    # ---- opening files and folders (File > Open…, drops, the command line) ------------------------
+    def show_open_dialog(self) -> OpenDialog:
+        """File > Open…: MIDI files (each one a take) or a folder (the corpus). Not modal."""
+        if self.open_dialog is None:
+            self.open_dialog = OpenDialog(self, self.settings)
+            self.open_dialog.pathsChosen.connect(self.open_paths)
+        self.open_dialog.open()
+        return self.open_dialog
+
+    def open_paths(self, paths: list[str], scan: bool = True):
+        """Open what was given: MIDI files as takes (read in a worker; returns it), the first
+        folder as the corpus (scanned unless ``scan`` is False). What cannot be opened is said."""
+        from ..core.opened_takes import sort_paths
+
+        files, folders, others = sort_paths(paths)
+        notes = []
+        if folders:
+            self.show_page(0)
+            self.corpus_page.set_source(str(folders[0]), scan=scan)
+            if len(folders) > 1:
+                notes.append(f"One corpus at a time: {folders[0].name} is open; not opened: "
+                             + ", ".join(f.name for f in folders[1:]) + ".")
+        if others:
+            notes.append("Not opened (not a MIDI file or a folder, or not there): "
+                         + ", ".join(p.name or str(p) for p in others) + ".")
+        for text in notes:
+            self.notice.add(text, kind="warning")
+        if files:
+            self.show_page(3)
+            return self.opener.open_files(files)
+        return None
+
+    def _open_problems(self, problems: list[str]) -> None:
+        self.notice.add("Could not open: " + " ".join(p.rstrip(".") + "." for p in problems), kind="warning")
+        self.statusBar().showMessage(problems[0], 8000)
+
+    def continue_take(self) -> None:
+        """Run > Continue this take: the take shown becomes the Generate page's primer."""
+        path = primer_path(self.generate_page.current_take())
+        if path is None:
+            self.statusBar().showMessage("No take to continue yet: open or generate one first.", 4000)
+            return
+        take = self.generate_page.current_take()
+        bars = len(take.score.bar_starts()) or 1
+        self.generate_page.apply_generation_settings({"primer": path, "primer_bars": min(64, bars)})
+        self.show_page(3)
+        part = "it" if bars <= 64 else "its first 64 bars (the most a primer takes)"
+        self.statusBar().showMessage(f"{take.name} is the primer: press Generate to continue {part}.", 8000)
+
+    def show_soundfont_dialog(self):
+        """Settings > SoundFont… (not modal; a change drops the audio rendered with the old one)."""
+        from .soundfont_dialog import show_soundfont_dialog
+
+        return show_soundfont_dialog(self)
 
     def _export(self, kind: str) -> None:
         if self.generate_page.current_take() is None:

@@ -188,7 +188,9 @@ class Settings:
 
     # ---- audio ---------------------------------------------------------------------------
     def soundfont(self) -> str:
-        return str(self.q.value("audio/soundfont", "") or "")
+        """The SoundFont the window renders with; "" = the default (the CLI's remembered choice,
+        else the bundled one). Chosen in Settings > SoundFont… (``soundfont_dialog``)."""
+        return self._str("audio/soundfont")
 
     def set_soundfont(self, path: str) -> None:
         self.q.setValue("audio/soundfont", path)
