@@ -82,7 +82,13 @@ def probe_soundfont(path: str | Path, timeout_s: float = PROBE_TIMEOUT_S, cancel
     try:
         check_soundfont(path)  # the header first: a renamed text file is told so plainly
     except RenderError as exc:
-        return Probe(str(path), False, f"{name} cannot be used: {exc}")
+        if not path.is_file():
+            why = "the file is not there"
+        elif "not a SoundFont" in str(exc):
+            why = "it is not a SoundFont (a .sf2/.sf3 file starts with RIFF…sfbk; this one does not)"
+        else:
+            why = str(exc)
+        return Probe(str(path), False, f"{name} cannot be used: {why}")
     started = time.monotonic()
     try:
         child = subprocess.Popen([sys.executable, "-c", _PROBE, str(path)], stdout=subprocess.PIPE,
@@ -163,9 +169,9 @@ class SoundFontDialog(QDialog):
         self.workers: list[Worker] = []
         self.browse_dialog: QFileDialog | None = None
 
-        intro = QLabel("The instruments takes are rendered and played with. Each SoundFont is test-loaded "
-                       "with FluidSynth before it is used. The choice is also the one <tt>jukebox render</tt> "
-                       "remembers.")
+        intro = QLabel("A SoundFont holds the instruments that takes are rendered and played with. Each "
+                       "one is test-loaded with FluidSynth before it is used; the choice is also the one "
+                       "<tt>jukebox render</tt> uses.")
         intro.setWordWrap(True)
         self.list = QListWidget()
         self.list.setMinimumSize(460, 150)
@@ -221,6 +227,8 @@ class SoundFontDialog(QDialog):
             fonts = sorted(fonts, key=lambda f: f[1] != "bundled")
         select = None
         for path, source, size in fonts:
+            if source == "system" and self._same_as_bundled(path, size, fonts):
+                continue  # a system copy of the bundled file (Debian's timgm6mb-soundfont): listed once
             item = self._add_item(path, "bundled" if path == self.bundled else source, size)
             if (current and Path(path) == Path(current)) or (not current and path == self.bundled):
                 select = item
@@ -229,6 +237,9 @@ class SoundFontDialog(QDialog):
                       "with Browse…", ok=False)
             return
         self.list.setCurrentItem(select or self.list.item(0))
+
+    def _same_as_bundled(self, path: str, size: int, fonts) -> bool:
+        return any(p == self.bundled and Path(p).name == Path(path).name and b == size for p, _s, b in fonts)
 
     def _add_item(self, path: str, source: str, size: int) -> QListWidgetItem:
         for row in range(self.list.count()):
@@ -280,7 +291,8 @@ class SoundFontDialog(QDialog):
             if probe.ok:
                 self.list.setCurrentItem(self._add_item(probe.path, "file", probe.size))
             else:  # refused: not listed, the selection stays where it was
-                self._say(probe.message, ok=False)
+                kept = Path(self.settings.soundfont() or self.bundled).name or "the default"
+                self._say(f"{probe.message}. The SoundFont in use stays {kept}.", ok=False)
                 self.ok_button.setEnabled(self._passed(self.selected_path()))
         if self.selected_path() == probe.path:
             self._show_probe(probe)

@@ -78,8 +78,9 @@ def opened_report(path: Path, score: Score, now: float | None = None) -> dict[st
     """What the take's report says about where it came from."""
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() if now is None else now))
     instruments = sum(1 for t in score.tracks if t.notes)
-    return {
-        "opened_from": {"file": path.name, "folder": str(path.parent), "opened": stamp},
+    return {  # plain values read best in the take report's table ("opened from  /music/song.mid")
+        "opened_from": str(path),
+        "opened_at": stamp,
         "length": {"bars": len(score.bar_starts()), "notes": score.note_count,
                    "seconds": round(score.duration_seconds, 1), "tracks": instruments},
     }
@@ -99,7 +100,7 @@ def open_midi_file(path: str | os.PathLike, store: Any = None, session: str | No
         result.error = str(exc)
         return result
     if score.note_count == 0:
-        result.error = f"{path.name} has no notes to show or play"
+        result.error = f"{path.name} has no notes to show or play (it is empty or damaged)"
         return result
     score.title = score.title or path.stem
     result.score, result.report = score, opened_report(path, score)
