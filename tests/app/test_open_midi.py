@@ -228,3 +228,25 @@ def test_desktop_file_passes_files_and_takes_midi():
     desktop = Path(__file__).resolve().parents[2] / "resources" / "io.github.aijukebox.AIJukebox.desktop"
     text = desktop.read_text()
     assert "Exec=jukebox-gui %F" in text and "audio/midi" in text
+
+
+def test_an_opened_file_regenerates_a_selection_with_a_bundled_model(qtbot, window, multitrack):
+    """No training: the bundled irish model fills bars 5-6 of the opened 4-track file."""
+    pytest.importorskip("tensorflow")
+    w = window()
+    [entry] = _open(qtbot, w, [multitrack])
+    page = w.generate_page
+    page.select_model("builtin:irish")
+    page.piano_roll.set_selection(4, 6)
+    page.variants_spin.setValue(1)
+    qtbot.waitUntil(page.regenerate_button.isEnabled, timeout=180_000)
+    page.regenerate_selection()
+    qtbot.waitUntil(lambda: bool(entry.variants), timeout=180_000)
+    [variant] = entry.variants
+    assert variant.name == "test02.mid · bars 5-6 v1"
+    bars = entry.score.bar_starts()
+
+    def before(score):
+        return sorted((n.start, n.pitch) for n, _t in score.all_notes() if n.start < bars[4] - 1e-6)
+
+    assert before(variant.score) == before(entry.score) != []  # every note before bar 5 is kept
