@@ -14,6 +14,7 @@ import ctypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -86,6 +87,81 @@ def _events(score: Score, channels: list[int], sample_rate: int) -> list[_Event]
     return events
 
 
+@dataclass(frozen=True)
+class RenderPlan:
+    """What every FluidSynth pass of one score shares: checked once, before any audio is made."""
+
+    soundfont: Path
+    sample_rate: int
+    gain: float
+    frames: int
+    channels: list[int]  # one MIDI channel per track, as _allocate_channels gives them
+
+
+def plan_render(
+    score: Score,
+    soundfont: str | os.PathLike | None = None,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    gain: float = 0.2,
+    tail_s: float = 2.0,
+    max_seconds: float = MAX_SECONDS,
+) -> RenderPlan:
+    """Check the input and resolve the SoundFont and library (RenderError with a reason if not)."""
+    if not 8000 <= sample_rate <= 192000:
+        raise RenderError(f"sample rate {sample_rate} Hz is out of range (8000..192000)")
+    if score.note_count == 0:
+        raise RenderError("nothing to render: the score has no notes")
+    seconds = score.duration_seconds + max(0.0, tail_s)
+    if seconds > max_seconds:
+        raise RenderError(
+            f"refusing to render {seconds / 60:.1f} minutes of audio (limit {max_seconds / 60:.0f} min); "
+            "the file may have a corrupt timing"
+        )
+    sf_path = resolve_soundfont(soundfont)
+    load_fluidsynth()
+    return RenderPlan(sf_path, int(sample_rate), float(gain), int(round(seconds * sample_rate)),
+                      _allocate_channels(score))
+
+
+def render_pass(
+    plan: RenderPlan,
+    score: Score,
+    tracks: Sequence[int] | None = None,
+    *,
+    progress: ProgressSink | None = None,
+    cancel: CancelToken | None = None,
+    done_before: int = 0,
+    grand_total: int | None = None,
+    label: str = "",
+) -> np.ndarray:
+    """One fresh synth plays the notes of ``tracks`` (indices into score.tracks; None = all) into
+    an un-normalised float32 ``(plan.frames, 2)`` buffer. Every pass programs every channel the
+    same way, so a track sounds the same alone as in the mix. Progress events count
+    ``done_before + cursor`` of ``grand_total`` frames: several passes make one "render" stream."""
+    fluidsynth = load_fluidsynth()
+    out = np.zeros((plan.frames, 2), dtype=np.float32)
+    # We never send CC 93 (chorus send), so the chorus unit only burns time: off, same output.
+    synth = fluidsynth.Synth(gain=plan.gain, samplerate=float(plan.sample_rate), **{"synth.chorus.active": 0})
+    try:
+        _render_into(fluidsynth, synth, score, str(plan.soundfont), out, plan, tracks,
+                     _Reporter(progress, done_before, grand_total or plan.frames, plan.sample_rate, label), cancel)
+    finally:
+        synth.delete()
+    return out
+
+
+def peak_scale(audio: np.ndarray, peak: float | None, soundfont: Path) -> float:
+    """The factor that brings ``audio``'s peak to ``peak`` (1.0 when ``peak`` is falsy); RenderError
+    when the audio is silent."""
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    if rms < SILENCE_RMS:
+        raise RenderError(f"the render is silent: does {soundfont.name} have the instruments this score uses?")
+    if not peak:
+        return 1.0
+    return float(np.float32(peak / float(np.max(np.abs(audio)))))
+
+
 def render_score(
     score: Score,
     soundfont: str | os.PathLike | None = None,
@@ -99,35 +175,28 @@ def render_score(
     cancel: CancelToken | None = None,
 ) -> np.ndarray:
     """Render ``score`` to float32 stereo ``(frames, 2)``; peaks normalised to ``peak``."""
-    if not 8000 <= sample_rate <= 192000:
-        raise RenderError(f"sample rate {sample_rate} Hz is out of range (8000..192000)")
-    if score.note_count == 0:
-        raise RenderError("nothing to render: the score has no notes")
-    seconds = score.duration_seconds + max(0.0, tail_s)
-    if seconds > max_seconds:
-        raise RenderError(
-            f"refusing to render {seconds / 60:.1f} minutes of audio (limit {max_seconds / 60:.0f} min); "
-            "the file may have a corrupt timing"
-        )
-    sf_path = resolve_soundfont(soundfont)
-    fluidsynth = load_fluidsynth()
-    total = int(round(seconds * sample_rate))
-    out = np.zeros((total, 2), dtype=np.float32)
-    # We never send CC 93 (chorus send), so the chorus unit only burns time: off, same output.
-    synth = fluidsynth.Synth(gain=float(gain), samplerate=float(sample_rate), **{"synth.chorus.active": 0})
-    try:
-        _render_into(fluidsynth, synth, score, str(sf_path), out, sample_rate, progress, cancel)
-    finally:
-        synth.delete()
+    plan = plan_render(score, soundfont, sample_rate=sample_rate, gain=gain, tail_s=tail_s,
+                       max_seconds=max_seconds)
+    out = render_pass(plan, score, progress=progress, cancel=cancel)
     if cancel is not None:  # the passes below take seconds on a long render: do not make a closing window wait
         cancel.raise_if_cancelled()
-    rms = float(np.sqrt(np.mean(np.square(out, dtype=np.float64))))
-    if rms < SILENCE_RMS:
-        raise RenderError(f"the render is silent: does {sf_path.name} have the instruments this score uses?")
-    if peak:
-        top = float(np.max(np.abs(out)))
-        out *= np.float32(peak / top)
+    scale = peak_scale(out, peak, plan.soundfont)
+    if scale != 1.0:
+        out *= np.float32(scale)
     return out
+
+
+class _Reporter:
+    """Turns a pass's cursor into "render" Progress events of the whole job."""
+
+    def __init__(self, sink: ProgressSink | None, before: int, total: int, sample_rate: int, label: str) -> None:
+        self.sink, self.before, self.total, self.rate = sink, before, total, sample_rate
+        self.prefix = f"{label}: " if label else ""
+
+    def __call__(self, cursor: int) -> None:
+        if self.sink is not None:
+            self.sink(Progress("render", self.before + cursor, self.total,
+                               f"{self.prefix}{cursor / self.rate:.1f} s"))
 
 
 def _write_float(fluidsynth):
@@ -143,16 +212,20 @@ def _write_float(fluidsynth):
     return func
 
 
-def _render_into(fluidsynth, synth, score, sf_path, out, sample_rate, progress, cancel) -> None:
+def _render_into(fluidsynth, synth, score, sf_path, out, plan, tracks, report, cancel) -> None:
     sfid = synth.sfload(sf_path)
     if sfid < 0:
         raise RenderError(f"FluidSynth could not load the SoundFont {sf_path} (corrupt or unsupported)")
-    channels = _allocate_channels(score)
+    channels = plan.channels
     for track, channel in zip(score.tracks, channels):
         bank, program = (128, 0 if track.program > 127 else track.program) if track.is_drum else (0, track.program)
         if synth.program_select(channel, sfid, bank, min(127, max(0, program))) < 0:
             # the SoundFont lacks this preset: fall back to the first of its bank
             synth.program_select(channel, sfid, bank, 0)
+    events = _events(score, channels, plan.sample_rate)
+    if tracks is not None:
+        playing = {channels[i] for i in tracks}
+        events = [e for e in events if e.channel in playing]
     write = _write_float(fluidsynth)
     base = out.ctypes.data
     total = out.shape[0]
@@ -171,10 +244,10 @@ def _render_into(fluidsynth, synth, score, sf_path, out, sample_rate, progress, 
             if write(synth.synth, n, base, cursor * 2, 2, base, cursor * 2 + 1, 2) != 0:
                 raise RenderError("FluidSynth failed while rendering")
             cursor += n
-            if progress is not None and (cursor == total or n == CHUNK):
-                progress(Progress("render", cursor, total, f"{cursor / sample_rate:.1f} s"))
+            if cursor == total or n == CHUNK:
+                report(cursor)
 
-    for event in _events(score, channels, sample_rate):
+    for event in events:
         advance(event.frame)
         key = (event.channel, event.pitch)
         if event.order:
