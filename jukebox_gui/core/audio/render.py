@@ -135,9 +135,10 @@ def render_pass(
     grand_total: int | None = None,
     label: str = "",
 ) -> np.ndarray:
-    """One fresh synth plays the notes of ``tracks`` (indices into score.tracks; None = all) into
-    an un-normalised float32 ``(plan.frames, 2)`` buffer. Every pass programs every channel the
-    same way, so a track sounds the same alone as in the mix. Progress events count
+    """One fresh synth renders ``score`` into an un-normalised float32 ``(plan.frames, 2)`` buffer
+    with only ``tracks`` audible (indices into score.tracks; None = all). Every pass programs every
+    channel and plays every note the same way (the others at -144 dB), so a track alone is its
+    share of the mix. Progress events count
     ``done_before + cursor`` of ``grand_total`` frames: several passes make one "render" stream."""
     fluidsynth = load_fluidsynth()
     out = np.zeros((plan.frames, 2), dtype=np.float32)
@@ -222,10 +223,16 @@ def _render_into(fluidsynth, synth, score, sf_path, out, plan, tracks, report, c
         if synth.program_select(channel, sfid, bank, min(127, max(0, program))) < 0:
             # the SoundFont lacks this preset: fall back to the first of its bank
             synth.program_select(channel, sfid, bank, 0)
-    events = _events(score, channels, plan.sample_rate)
     if tracks is not None:
-        playing = {channels[i] for i in tracks}
-        events = [e for e in events if e.channel in playing]
+        # The other tracks still play, silenced: FluidSynth hands a new note the voice slot a
+        # finished note used, and some of that voice's state carries over (measured: a snare
+        # after a synth-bass note differs by 18 % of its peak). Playing every note keeps the slot
+        # history of the mix, so a track alone is exactly its share of the mix.
+        audible = {channels[i] for i in tracks}
+        for channel in set(channels) - audible:
+            synth.cc(channel, 7, 0)  # volume and expression 0: 1440 cB, FluidSynth's floor (-144 dB)
+            synth.cc(channel, 11, 0)
+    events = _events(score, channels, plan.sample_rate)
     write = _write_float(fluidsynth)
     base = out.ctypes.data
     total = out.shape[0]

@@ -86,3 +86,59 @@ def drum_name(pitch: int) -> str:
 def is_keyboard(program: int) -> bool:
     """Pianos, harpsichord, clavinet and organs: instruments written on a grand staff."""
     return program in KEYBOARD_PROGRAMS
+
+
+# GS/GM2 drum kits: the preset number on the percussion bank (a drum track's program) -> kit name.
+# Program 0 (the Standard kit, and what most files and every take use) is plain "Drums".
+DRUM_KITS = {8: "Room Kit", 16: "Power Kit", 24: "Electronic Kit", 25: "TR-808 Kit", 32: "Jazz Kit",
+             40: "Brush Kit", 48: "Orchestra Kit", 56: "SFX Kit"}
+MAX_OWN_NAME = 40
+
+
+def _own_name(name: str) -> str:
+    """A file's track name made presentable: printable, one line, whitespace collapsed, capped."""
+    text = "".join(c if c.isprintable() else " " for c in str(name or ""))
+    text = " ".join(text.split())
+    return text[:MAX_OWN_NAME].rstrip()
+
+
+def _sound_name(index: int, track) -> str:
+    if track.is_drum:
+        return DRUM_KITS.get(int(track.program), "Drums")
+    number = _number(track.program)
+    if number is not None and 0 <= number < 128:
+        return GM_PROGRAMS[number]
+    return _own_name(getattr(track, "name", "")) or f"Track {index + 1}"
+
+
+def track_names(score) -> list[str]:
+    """One display name per track of ``score``, unique within it (stems, the mixer, file names).
+
+    The name says what the track sounds like, since that is what a musician hears and picks in
+    a mixer: the GM instrument ("Fingered Bass"), "Drums" for a drum track (or the kit, "Jazz
+    Kit", when the track asks for a GS kit other than Standard). A file's own track name
+    ("Melody", "Track 3", often a copyright line) is used only when the program is not a GM one;
+    "Track N" when there is nothing else. Tracks that share a name are numbered in track order
+    ("Violin 1", "Violin 2"); a name that is already unique stays bare."""
+    tracks = list(getattr(score, "tracks", score))
+    base = [_sound_name(i, t) for i, t in enumerate(tracks)]
+    counts: dict[str, int] = {}
+    for name in base:
+        counts[name] = counts.get(name, 0) + 1
+    taken = {name for name in base if counts[name] == 1}
+    seen: dict[str, int] = {}
+    names = []
+    for name in base:
+        if counts[name] == 1:
+            names.append(name)
+            continue
+        n = seen.get(name, 0)
+        while True:  # never collide with another track's bare name ("Violin 2" named so in the file)
+            n += 1
+            candidate = f"{name} {n}"
+            if candidate not in taken:
+                break
+        seen[name] = n
+        taken.add(candidate)
+        names.append(candidate)
+    return names
