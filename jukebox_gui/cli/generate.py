@@ -50,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     music.add_argument("--primer-bars", type=int, default=2, metavar="N", help="bars of the primer to continue (default 2)")
     music.add_argument("--tempo", type=float, metavar="BPM", help="tempo of the take")
     music.add_argument("--program", type=int, metavar="P", help="General MIDI instrument 0..127 for every pitched part")
+    music.add_argument("--instruments", metavar="LIST|N",
+                       help="the take's instruments, from those the model has seen: names or families "
+                            "(piano,bass,drums; \"fingered bass\"; p33 for a program number) or a count (3); "
+                            "default: the band of one corpus piece")
     music.add_argument("--max-copy-bars", type=float, default=2.0, metavar="B",
                        help="longest stretch that may match a training file before the take is regenerated (default 2)")
     music.add_argument("--no-style-check", dest="style_check", action="store_false",
@@ -63,8 +67,8 @@ def _config(args: argparse.Namespace) -> GenerationConfig:
     return GenerationConfig(
         bars=args.bars, seconds=args.seconds, notes=args.notes, temperature=args.temperature, top_k=args.top_k,
         top_p=args.top_p, repetition_penalty=args.repetition_penalty, seed=args.seed, primer=args.primer,
-        primer_bars=args.primer_bars, tempo=args.tempo, program=args.program, max_copy_bars=args.max_copy_bars,
-        style_check=args.style_check, form=args.form or None, section_bars=args.section_bars,
+        primer_bars=args.primer_bars, tempo=args.tempo, program=args.program, instruments=args.instruments,
+        max_copy_bars=args.max_copy_bars, style_check=args.style_check, form=args.form or None, section_bars=args.section_bars,
         second_endings=args.second_endings,
     ).validate()
 

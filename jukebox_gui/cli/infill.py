@@ -1,7 +1,10 @@
-"""`jukebox infill TAKE.mid --bars 5-8 --model M --out NEW.mid`: regenerate bars of a piece.
+"""`jukebox infill TAKE.mid --bars 5-8 --model M --out NEW.mid`: regenerate bars of a piece;
+`jukebox infill TAKE.mid --tracks bass --model M --out NEW.mid`: regenerate one instrument.
 
-The bars outside the selection stay exactly as they were; the model reads the music on both
-sides of the gap (a model trained with bar infilling: see ``core.ml.infill``). ``--variants N``
+With ``--bars`` alone the bars outside the selection stay exactly as they were; the model reads
+the music on both sides of the gap (a model trained with bar infilling: see ``core.ml.infill``).
+With ``--tracks`` the named instruments are written anew under the others, which stay note for
+note (``core.ml.track_fill``); ``--bars`` then limits the new notes to those bars. ``--variants N``
 writes N versions (NEW.mid, NEW-2.mid, ...), each with its JSON report beside it.
 """
 
@@ -17,13 +20,17 @@ _DEFAULTS = GenerationConfig()
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "infill", help="regenerate a range of bars of a piece, keeping the rest",
+        "infill", help="regenerate bars of a piece, or one instrument of it, keeping the rest",
         description="Regenerate bars of a MIDI file (a take or any piece) with a model that can fill a gap: "
                     "the music before and after the selection stays exactly as it was and is the model's "
-                    "context. Writes the new piece as MIDI with a JSON report beside it.")
+                    "context. With --tracks, the named instruments are written anew under the others, which stay "
+                    "note for note. Writes the new piece as MIDI with a JSON report beside it.")
     parser.add_argument("take", metavar="TAKE.mid", help="the MIDI file whose bars to regenerate")
-    parser.add_argument("--bars", required=True, metavar="FIRST-LAST",
+    parser.add_argument("--bars", metavar="FIRST-LAST",
                         help="the bars to regenerate, counted from 1, e.g. 5-8 (or one bar: 5)")
+    parser.add_argument("--tracks", metavar="NAMES",
+                        help="regenerate these instruments under the others, e.g. bass, drums, 2 (track "
+                             "number) or \"fingered bass\"; comma-separated; with --bars, only in those bars")
     parser.add_argument("--model", required=True, metavar="MODEL",
                         help="a model bundle folder, a model name in your models folder, or builtin:NAME")
     parser.add_argument("--out", required=True, metavar="NEW.mid", help="the MIDI file to write")
@@ -35,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, metavar="P",
                         help=f"nucleus sampling mass (1 = off; default {_DEFAULTS.top_p})")
     parser.add_argument("--quiet", action="store_true", help="print only the output paths")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, parser=parser)
 
 
 def variant_path(out: Path, index: int) -> Path:
@@ -52,24 +59,39 @@ def run(args: argparse.Namespace) -> int:
     from ..core.ml.bundle import load_bundle
     from ..core.ml.generation import save_take
     from ..core.ml.infill import infill, parse_bars
+    from ..core.ml.track_fill import select_tracks, track_fill
     from ..core.music.safe_read import read_midi_isolated
 
     out = Path(args.out)
     if out.suffix.lower() not in (".mid", ".midi"):
         raise GenerationError(f"--out should name a .mid file, got {args.out}")
-    first, last = parse_bars(args.bars)
+    if not args.bars and not args.tracks:
+        args.parser.error("say what to regenerate: --bars FIRST-LAST, --tracks NAMES, or both")
+    bars = parse_bars(args.bars) if args.bars else None
     config = GenerationConfig(seed=args.seed, temperature=args.temperature, top_p=args.top_p).validate()
     path = Path(args.take).expanduser()
     try:
         score = read_midi_isolated(path)  # a user's file: parsed in a worker process, time-limited
     except JukeboxError as exc:
         raise GenerationError(f"cannot read {path.name}: {exc}") from exc
+    tracks = select_tracks(score, args.tracks) if args.tracks else None
     bundle = load_bundle(args.model)
-    takes = infill(bundle, score, first, last, config, variants=args.variants)
+    if tracks is not None:
+        takes = track_fill(bundle, score, tracks, config, bars=bars, variants=args.variants)
+    else:
+        takes = infill(bundle, score, bars[0], bars[1], config, variants=args.variants)
     for i, take in enumerate(takes):
         take.report["source"] = str(path)
         take.score.title = score.title or path.stem
         mid, report = save_take(take, variant_path(out, i))
+        if tracks is not None:
+            info = take.report["track_fill"]
+            if not args.quiet:
+                print(f"variant {info['variant']}: {', '.join(info['instruments'])} anew in bars "
+                      f"{info['bars'][0]}-{info['bars'][1]}: {info['notes']} notes (were {info['old_notes']}), "
+                      f"{info['kept_notes']} notes of the other tracks kept, seed {take.report['seed']}")
+            print(f"wrote {mid} and {report}")
+            continue
         info = take.report["infill"]
         if not args.quiet:
             print(f"variant {info['variant']}: bars {info['bars'][0]}-{info['bars'][1]} anew, {info['notes']} notes "

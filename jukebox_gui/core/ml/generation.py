@@ -53,6 +53,8 @@ from typing import Any
 
 from ..errors import GenerationError
 from ..progress import CancelToken, Progress, ProgressSink
+from . import take_checks as checks
+from .take_checks import STYLE_METRICS  # noqa: F401 (named in the docstring; its old home)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,9 @@ class GenerationConfig:
     primer_bars: int = 2
     tempo: float | None = None  # BPM override
     program: int | None = None  # General MIDI program override (0..127)
+    # the take's instruments: "piano,bass,drums" (names, families, p33) or a count "3"; None: the
+    # band of one corpus piece (core.ml.instruments)
+    instruments: str | None = None
     max_copy_bars: float = 2.0
     max_attempts: int = 8
     style_check: bool = True  # regenerate takes whose style metrics leave the corpus range
@@ -90,6 +95,8 @@ class GenerationConfig:
     # Propose the corpus's bar repeats (core.ml.repeats): at a bar line an earlier bar is offered
     # as often as the corpus repeats one, and written token by token while the model agrees.
     repeat_bars: bool = True
+    # every instrument of the take's band comes in during its first two bars (core.ml.instruments)
+    full_band: bool = True
 
     def validate(self) -> "GenerationConfig":
         self.sampling.validate()
@@ -107,6 +114,12 @@ class GenerationConfig:
             raise GenerationError(f"tempo must be between 20 and 400 BPM, got {self.tempo}")
         if self.program is not None and not (0 <= self.program <= 127):
             raise GenerationError(f"program must be a General MIDI program 0..127, got {self.program}")
+        if self.instruments:
+            from .instruments import parse_spec
+
+            parse_spec(self.instruments)
+            if self.program is not None:
+                raise GenerationError("choose either one program or a set of instruments, not both")
         if not (1 <= self.max_attempts <= 50):
             raise GenerationError(f"max attempts must be between 1 and 50, got {self.max_attempts}")
         if self.max_copy_bars <= 0 or self.max_run < 1 or self.max_silence_bars <= 0:
@@ -190,6 +203,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     from ..data.grammar import BAR, POSITION, RemiState
     from ..music.score import DEFAULT_BPM, seconds_for_beats
     from .guards import CollapseGuard
+    from .instruments import BandEntry
     from .sampling import sample
 
     settings = config.sampling
@@ -215,6 +229,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     if repeater is not None:
         for t in prefix:
             repeater.feed(t, bool(grammar.is_bar[t]), propose=False)
+    band = (BandEntry(grammar, limits["programs"]) if config.full_band and (limits or {}).get("programs")
+            and grammar.is_program.any() else None)
     generated = 0
     mode = config.length_mode
     budget = {"bars": 160 * config.bars, "notes": 12 * (config.notes or 0),
@@ -238,6 +254,9 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         token = repeater.propose(logits, mask, settings) if repeater is not None else None
         if token is None:
             token = sample(logits, settings, rng, mask=mask, recent=recent)
+            if band is not None:
+                entry = band.override(state, token, logits, settings, rng, first_bar=primer_bars)
+                token = token if entry is None else entry
         kind = int(grammar.state_of[token])
         if kind == BAR and mode == "bars" and state.bar + 1 >= target_bars:
             break
@@ -266,7 +285,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         progress(Progress("generating", total, total, f"attempt {attempt + 1} done", {"tokens": generated}))
     info = {"generated_tokens": generated, "model_steps": steps + len(prefix), "guards": guard.counts.to_dict(),
             "primer_bars": primer_bars, "primer_notes": primer_notes,
-            "repeats": repeater.report() if repeater is not None else None}
+            "repeats": repeater.report() if repeater is not None else None,
+            "band_entries": band.entries if band is not None else 0}
     return tokens, state, info
 
 
@@ -282,33 +302,17 @@ def _postprocess(score, config: GenerationConfig):
     return score.trim_overlaps()  # what the piano roll shows is what the MIDI file plays
 
 
-def _bundle_id(bundle) -> dict[str, Any]:
-    meta = getattr(bundle, "meta", {}) or {}
-    return {"path": str(bundle.path), "name": Path(bundle.path).name, "arch": bundle.config.model.arch,
-            "preset": getattr(bundle.config, "preset", ""), "created": meta.get("created", ""),
-            "tokenizer_fingerprint": meta.get("tokenizer_fingerprint", ""), "melody": _model_melody(bundle)}
-
-
-def _model_melody(bundle) -> dict[str, Any]:
-    """The model's held-out melody figures as its training measured them (core.ml.evaluation)."""
-    from .evaluation import melody_state, melody_verdict
-
-    melody = (bundle.training or {}).get("melody")
-    melody = melody if isinstance(melody, dict) else None
-    return {"state": melody_state(melody), "verdict": melody_verdict(melody),
-            "pitch_vs_ngram": (melody or {}).get("pitch_vs_ngram")}
-
-
 def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None = None,
              cancel: CancelToken | None = None, decoder: Any = None,
              prefix_ids: list[int] | None = None) -> Take:
     """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default;
     ``prefix_ids`` (BOS first, whole bars, no EOS) is continued instead of ``config.primer``."""
     from ..data.grammar import Grammar, RemiState
-    from ..data.palette import pick_instruments, take_limits, valid_palette
+    from ..data.palette import take_limits, valid_palette
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
+    from .instruments import choose_band
     from .repeats import BarRepeater
     from .sampling import make_rng
 
@@ -321,6 +325,9 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     if config.program is not None and grammar.is_program.any() and not (
             grammar.is_program & (grammar.program_value == config.program)).any():
         raise GenerationError(f"this model's vocabulary has no token for program {config.program}")
+    if config.instruments and not grammar.is_program.any():
+        raise GenerationError("this model writes one instrument (it was trained on a one-instrument corpus): "
+                              "it cannot be given a set of instruments")
     if prefix_ids is not None:
         prefix, primer_score = _given_prefix(prefix_ids, tokenizer), None
     else:
@@ -330,7 +337,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
     palette = valid_palette((getattr(bundle, "extras", None) or {}).get("palette"))
     palette_limits = take_limits(grammar, palette)
-    primer_programs = _programs_by_notes(RemiState(grammar).feed(prefix).notes) if len(prefix) > 1 else []
+    primer_programs = checks.programs_by_notes(RemiState(grammar).feed(prefix).notes) if len(prefix) > 1 else []
     started = time.perf_counter()
     decoder = decoder or make_decoder(bundle)
     load_s = time.perf_counter() - started
@@ -344,8 +351,8 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         attempts_made += 1
         t0 = time.perf_counter()
         # the take's band, up front: one corpus piece's instruments (the primer's among them)
-        instruments = None if config.program is not None else pick_instruments(
-            palette, make_rng(seed, attempt, 1), primer_programs)
+        instruments = None if config.program is not None else choose_band(
+            config.instruments, palette, make_rng(seed, attempt, 1), primer_programs)
         programs = {config.program} if config.program is not None else instruments
         limits = {**palette_limits, "programs": frozenset(programs) if programs is not None else None}
         with single_thread_blas():
@@ -366,16 +373,16 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]
         score = _postprocess(tokenizer.decode(tokens), config)
-        new_part = _generated_part(score, info)
+        new_part = checks.generated_part(score, info)
         copy = finder.longest(new_part) if finder is not None else CopyMatch()
         metrics = score_metrics(new_part)
         if plan:  # the style check sees the form take as written, as the corpus files are
             info["written_metrics"] = _written_metrics(tokenizer, grammar, tokens, info, config)
-        misses = _style_misses(info.get("written_metrics", metrics), profile) if config.style_check else []
+        misses = checks.style_misses(info.get("written_metrics", metrics), profile) if config.style_check else []
         copied = finder is not None and copy.bars > config.max_copy_bars
         attempts.append((copied, misses, copy.bars, attempt, tokens, score, info, copy, new_part, metrics))
-        if misses and attempts_made >= STYLE_GIVE_UP_AFTER:
-            out_of_reach = _out_of_reach([a[-1] for a in attempts], profile)
+        if misses and attempts_made >= checks.STYLE_GIVE_UP_AFTER:
+            out_of_reach = checks.out_of_reach([a[-1] for a in attempts], profile)
         if not copied and not [m for m in misses if m not in out_of_reach]:
             break
         log.info("take attempt %d: copies %.2f bars from %s, style out of range: %s; regenerating",
@@ -389,7 +396,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     score.title = score.title or f"AI Jukebox take (seed {seed})"
     elapsed = time.perf_counter() - started
     report = {
-        "bundle": _bundle_id(bundle),
+        "bundle": checks.bundle_id(bundle),
         "settings": dataclasses.asdict(config),
         "seed": seed,
         "attempt": attempt + 1,
@@ -399,14 +406,14 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                    "notes_per_second": round(new_part.note_count / new_part.duration_seconds, 2)
                    if new_part.duration_seconds > 0 else 0.0,
                    "primer_bars": info["primer_bars"], "primer_notes": info["primer_notes"]},
-        "instruments": _instruments(score),
+        "instruments": checks.instruments(score),
         "time_signatures": sorted({f"{t.numerator}/{t.denominator}" for t in score.time_signatures}),
         "tempo_bpm": [round(t.bpm, 2) for t in score.tempos],
-        "palette": _palette_report(palette, info["instrument_set"], palette_limits),
+        "palette": checks.palette_report(palette, info["instrument_set"], palette_limits),
         "metrics": metrics,
         "corpus_range": {k: v for k, v in profile.items() if k in metrics},
         "verdicts": compare_to_profile(metrics, profile) if profile else {},
-        "style": {"checked": bool(config.style_check and profile), "metrics": list(STYLE_METRICS),
+        "style": {"checked": bool(config.style_check and profile), "metrics": list(checks.STYLE_METRICS),
                   "out_of_range": misses, "ok": not misses, "out_of_reach": out_of_reach,
                   "measured_on": "written form" if plan else "take"},
         "originality": {**copy.to_dict(), "limit_bars": config.max_copy_bars, "checked": finder is not None,
@@ -418,6 +425,8 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                    "tokens_per_second": round(total_tokens / sampling_s, 1) if sampling_s else 0.0,
                    "decoder": type(decoder).__name__},
     }
+    if report["palette"].get("checked"):
+        report["palette"]["band_entries"] = info.get("band_entries", 0)
     if primer_score is not None:
         report["primer"] = {"source": config.primer, "bars": config.primer_bars}
     elif prefix_ids is not None:
@@ -446,86 +455,6 @@ def _written_metrics(tokenizer, grammar, tokens, info, config) -> dict[str, floa
     written = _postprocess(tokenizer.decode(written_tokens(tokens, info["form"], grammar, tokenizer.bos_id)),
                            config)
     return score_metrics(written)
-
-
-STYLE_METRICS = ("pitch_class_entropy", "scale_consistency", "groove_consistency", "mean_abs_interval",
-                 "bar_repetition")
-
-
-def _programs_by_notes(notes) -> list[int]:
-    """Programs of note events (drums -1), most notes first."""
-    from collections import Counter
-
-    counts = Counter(n.program for n in notes)
-    return [p for p, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-
-
-def _instruments(score) -> dict[str, Any]:
-    """The take's instruments: how many, their programs (drums -1) and General MIDI names."""
-    from ..music.gm_names import program_name
-
-    programs = sorted({-1 if t.is_drum else int(t.program) for t in score.tracks if t.notes})
-    return {"count": len(programs), "programs": programs, "names": [program_name(p) for p in programs]}
-
-
-def _palette_report(palette, instrument_set, limits) -> dict[str, Any]:
-    if palette is None:
-        return {"checked": False}
-    return {"checked": True, "instrument_set": instrument_set,
-            "corpus_instruments_per_piece": palette.get("instruments_per_piece"),
-            "corpus_time_signatures": palette.get("time_signatures"),
-            "max_notes_per_onset": limits.get("max_onset_notes"),
-            "max_notes_per_bar": limits.get("max_bar_notes")}
-
-
-# A style metric is given up after this many attempts when it stays out of reach (see below).
-STYLE_GIVE_UP_AFTER = 3
-
-
-def _out_of_reach(tried: list[dict], profile: dict) -> list[str]:
-    """Style metrics that every attempt so far missed on the same side, with even the nearest
-    attempt more than two of the attempts' own standard deviations from the corpus range: more
-    attempts would not get there. (builtin:irish writes 4-6-semitone leaps where the corpus has
-    2.0-3.0, and repeats no bar where the corpus repeats at least 6 %, take after take.)"""
-    import numpy as np
-
-    far = []
-    for key in STYLE_METRICS:
-        band = profile.get(key) or {}
-        if len(tried) < 2 or "p10" not in band or "p90" not in band or any(key not in m for m in tried):
-            continue
-        low, high = float(band["p10"]), float(band["p90"])
-        values = np.array([float(m[key]) for m in tried])
-        spread = 2.0 * float(np.std(values, ddof=1))
-        if (values < low).all():
-            gap = low - float(values.max())
-        elif (values > high).all():
-            gap = float(values.min()) - high
-        else:
-            continue
-        if gap > spread + 1e-9:
-            far.append(key)
-    return far
-
-
-def _style_misses(metrics: dict, profile: dict) -> list[str]:
-    """The style metrics outside the corpus's p10-p90 range (none without a profile)."""
-    if not profile:
-        return []
-    from ..music.metrics import compare_to_profile
-
-    verdicts = compare_to_profile({k: metrics[k] for k in STYLE_METRICS if k in metrics},
-                                  {k: v for k, v in profile.items() if k in STYLE_METRICS})
-    return [k for k in STYLE_METRICS if verdicts.get(k, "in range") != "in range"]
-
-
-def _generated_part(score, info):
-    """The take without its primer (for originality and metrics)."""
-    if not info["primer_bars"]:
-        return score
-    starts = score.bar_starts(score.end_beat + 1e-6)
-    cut = starts[info["primer_bars"]] if info["primer_bars"] < len(starts) else score.end_beat
-    return score.slice_beats(cut, max(score.end_beat, cut) + 1.0)
 
 
 def save_take(take: Take, mid_path, report_path=None) -> tuple[Path, Path]:

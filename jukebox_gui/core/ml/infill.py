@@ -135,7 +135,8 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
     from ..data.palette import valid_palette
     from ..music.metrics import compare_to_profile, score_metrics
     from .decoders import make_decoder, single_thread_blas
-    from .generation import MAX_SEED, Take, _bundle_id
+    from .generation import MAX_SEED, Take
+    from .take_checks import bundle_id
     from .sampling import make_rng
 
     ok, why = can_fill(bundle)
@@ -184,7 +185,7 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
         part = out.slice_beats(start, end)
         metrics = score_metrics(part) if part.note_count else {}
         report = {
-            "bundle": _bundle_id(bundle),
+            "bundle": bundle_id(bundle),
             "settings": {**dataclasses.asdict(config), "seed": seed},
             "seed": seed,
             "infill": {"bars": [first + 1, last], "variant": variant + 1, "variants": variants,

@@ -185,7 +185,8 @@ def test_style_check_regenerates_takes_outside_the_corpus_range(bundle):
 
 
 def test_style_retries_stop_for_what_the_model_cannot_reach(bundle):
-    from jukebox_gui.core.ml.generation import STYLE_METRICS, _out_of_reach
+    from jukebox_gui.core.ml.take_checks import STYLE_METRICS
+    from jukebox_gui.core.ml.take_checks import out_of_reach as _out_of_reach
 
     assert {"mean_abs_interval", "bar_repetition"} <= set(STYLE_METRICS)
     hopeless = gen(_with_profile(bundle, -2.0, -1.0), seed=4, bars=4, max_attempts=8)
