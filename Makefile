@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 APT_PACKAGES := python3-venv libfluidsynth3 fluidsynth libpulse0 xvfb xauth timgm6mb-soundfont musescore3 \
 	pulseaudio libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
-	libxcb-render-util0 libxcb-image0 desktop-file-utils appstream poppler-utils
+	libxcb-render-util0 libxcb-image0 desktop-file-utils appstream poppler-utils \
+	mma planetblupi-music-midi
 SOUNDFONT_SRC := /usr/share/sounds/sf2/TimGM6mb.sf2
 SOUNDFONT := soundfonts/TimGM6mb.sf2
 PYTEST_ARGS ?=
