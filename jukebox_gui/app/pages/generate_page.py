@@ -1,6 +1,8 @@
 """Generate / Listen page: pick a model and sampling settings, generate takes in a worker, look at
 them in the piano roll with their metrics and originality check, render, play and export; select
-bars in the piano roll and regenerate them (the "Regenerate selection" row: pages/regenerate.py)."""
+bars in the piano roll and regenerate them (the "Regenerate selection" row: pages/regenerate.py).
+Rendering, live mixed playback (the tracks panel's mute / solo / volume) and export: take_audio.py;
+the take list's rows: take_entry.py."""
 
 from __future__ import annotations
 
@@ -15,79 +17,26 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
-from ...core.audio.wav import SAMPLE_RATE
 from ...core.errors import JukeboxError
 from ...core.ml.generation import GenerationConfig, Take
 from ...core.music.gm_names import GM_PROGRAMS
-from ...core.music.score import Score
 from ...core.progress import Progress
 from ..settings import Settings
 from ..style import page_layout, side_by_side
 from ..widgets.piano_roll import PianoRoll
 from ..widgets.takes_panel import TakesPanel
+from ..widgets.tracks_panel import TracksPanel
 from ..widgets.transport import Transport
-from ..workers import JobManager, Worker, export_worker, generate_worker, render_worker
+from ..workers import JobManager, Worker, generate_worker
 from .regenerate import RegenerateBar
+from .take_audio import AUDIO_KEPT, EXPORTS, TakeAudio  # noqa: F401  (AUDIO_KEPT: tests import it from here)
+from .take_entry import TakeEntry, infill_html
 from .take_report import report_html
 
 # The core's defaults were chosen by measuring takes against the corpus (issue 5); the window
 # starts from the same values. generation.py imports no TensorFlow at module level.
 DEFAULTS = GenerationConfig()
 log = logging.getLogger("jukebox.app.generate")
-
-EXPORTS = {  # kind: (button text, file filter, suffix)
-    "midi": ("MIDI…", "MIDI files (*.mid)", ".mid"),
-    "musicxml": ("MusicXML…", "MusicXML files (*.musicxml)", ".musicxml"),
-    "wav": ("WAV…", "WAV audio (*.wav)", ".wav"),
-    "musescore": ("Open in MuseScore", "", ".mid"),
-}
-
-AUDIO_KEPT = 4  # rendered takes whose audio stays in memory (a minute of audio is ~21 MB); older
-# ones render again when asked, so a long session does not grow by every take's audio (issue 22)
-
-
-class TakeEntry:
-    """A row of the page's take list: the core's Take, its number, the settings and model that
-    made it, and its audio once rendered."""
-
-    def __init__(self, number: int, take: Take, settings: dict[str, Any], model: str) -> None:
-        self.number, self.take, self.settings, self.model = number, take, settings, model
-        self.audio: Any = None  # float32 [frames, 2] at SAMPLE_RATE, after "Render audio"
-        self.stored: Any = None  # its core.takes_store.StoredTake once kept on disk
-        self.title: str | None = None  # a name before it is kept ("Take 3 · bars 5-8 v2")
-        self.variants: list[TakeEntry] | None = None  # "Regenerate selection" variants not yet kept
-        self.variant_index = 0  # the variant shown (1..N); 0: the take itself
-
-    def shown(self) -> "TakeEntry":
-        """What the page shows for this row: the variant being auditioned, or the take."""
-        if self.variants and 0 < self.variant_index <= len(self.variants):
-            return self.variants[self.variant_index - 1]
-        return self
-
-    @property
-    def score(self) -> Score:
-        return self.take.score
-
-    @property
-    def report(self) -> dict[str, Any]:
-        return self.take.report
-
-    @property
-    def name(self) -> str:
-        if self.stored is not None:
-            return self.stored.name
-        return self.title or f"Take {self.number}"
-
-    def label(self) -> str:
-        score = self.score
-        star = "★ " if self.stored is not None and self.stored.starred else ""
-        return (f"{star}{self.name} · seed {self.settings.get('seed')} · {score.note_count} notes · "
-                f"{score.duration_seconds:.0f} s")
-
-    def tooltip(self) -> str:
-        return (f"{self.settings.get('bars')} bars, temperature {self.settings.get('temperature')}, "
-                f"top-p {self.settings.get('top_p')}, top-k {self.settings.get('top_k')}\nmodel {self.model}")
-
 
 class GeneratePage(QWidget):
     status = Signal(str)
@@ -99,10 +48,7 @@ class GeneratePage(QWidget):
         super().__init__(parent)
         self.jobs, self.settings = jobs, settings
         self.takes: list[TakeEntry] = []
-        self._audio_order: list[TakeEntry] = []  # rendered takes holding audio, oldest first
         self.worker: Worker | None = None
-        self.render_job: Worker | None = None
-        self.export_jobs: list[Worker] = []
         self.store: Any = None  # core.takes_store.TakesStore: every take is kept as it is made
         self.session: str | None = None
         self._kept: dict[int, Any] = {}  # id(core take) -> StoredTake or the error, set by the worker
@@ -202,7 +148,13 @@ class GeneratePage(QWidget):
         # ---- the take: piano roll, transport, report, export ---------------------------------------
         self.piano_roll = PianoRoll()
         self.piano_roll.setMinimumHeight(240)
-        self.transport = Transport()
+        self.audio = TakeAudio(self)  # render, play (mixed live), export; the render cache
+        self.transport = Transport(self.audio.player)
+        self.tracks_panel = TracksPanel()  # mute / solo / volume per track, Export stems…
+        self.tracks_panel.setMinimumWidth(250)
+        self.tracks_panel.setMaximumWidth(340)
+        self.tracks_panel.mixChanged.connect(self.audio.apply_mix)
+        self.tracks_panel.exportRequested.connect(self.export_stems)
         self.transport.positionChanged.connect(self.piano_roll.set_playhead)
         self.piano_roll.seekRequested.connect(self.transport.seek)
         self.render_button = QPushButton("Render audio")
@@ -224,7 +176,10 @@ class GeneratePage(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.piano_roll, 5)
+        roll_row = QHBoxLayout()
+        roll_row.addWidget(self.piano_roll, 1)
+        roll_row.addWidget(self.tracks_panel)
+        right_layout.addLayout(roll_row, 5)
         self.regen = RegenerateBar(self)  # Regenerate selection, its variants, undo/redo
         self.regenerate_button, self.variants_spin = self.regen.button, self.regen.variants_spin
         self.undo_stack = self.regen.undo_stack
@@ -460,7 +415,7 @@ class GeneratePage(QWidget):
 
     def replace_audio_holder(self, old: TakeEntry, new: TakeEntry) -> None:
         """``new`` holds ``old``'s rendered audio now (a kept variant)."""
-        self._audio_order = [new if t is old else t for t in self._audio_order]
+        self.audio.replace_holder(old, new)
 
     def show_take(self, row: int) -> None:
         listed = self.takes[row] if 0 <= row < len(self.takes) else None
@@ -468,76 +423,45 @@ class GeneratePage(QWidget):
         same = listed is not None and listed is getattr(self, "_shown_listed", None)
         self._shown_listed = listed
         self.piano_roll.set_score(take.score if take else None, keep_view=same)  # variants: same view
+        self.tracks_panel.set_score(take.score if take else None, keep_mix=same)  # variants: same mix
+        self.piano_roll.set_audible(self.tracks_panel.audible())
         self.piano_roll.set_sections(((take.report.get("form") or {}).get("sections")) if take else None)
         self.report.setHtml((infill_html(take.report) + report_html(take.report)) if take else "")
-        if take is not None and take.audio is not None:
-            self.transport.set_audio(take.audio, SAMPLE_RATE)
-        else:
-            self.transport.clear()
+        self.audio.show(take)
         self._update_buttons()
 
     # ---- render and play -----------------------------------------------------------------------
     def soundfont(self) -> str | None:
         return self.settings.soundfont() or None
 
-    def render(self) -> None:
-        take = self.current_take()
-        if take is None or (self.render_job and self.render_job.is_running()):
-            return
-        worker = render_worker(take.score, self.soundfont())
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(lambda audio, t=take: self._on_rendered(t, audio))
-        worker.failed.connect(lambda message: self._failed("Rendering failed", message))
-        worker.cancelled.connect(lambda: self._job_done("Rendering cancelled"))
-        self.progress.setRange(0, 0)
-        self.render_job = self.jobs.start(worker)
-        self.status.emit("Rendering audio…")
-        self._update_buttons()
+    @property
+    def render_job(self) -> Worker | None:
+        return self.audio.render_job
 
-    def _on_rendered(self, take: TakeEntry, audio: Any) -> None:
-        take.audio = audio
-        self._audio_order = [t for t in self._audio_order if t is not take and t.audio is not None]
-        self._audio_order.append(take)
-        for old in self._audio_order[:-AUDIO_KEPT]:
-            old.audio = None  # "Render audio" makes it again
-        self._audio_order = self._audio_order[-AUDIO_KEPT:]
-        self._job_done(f"Rendered take {take.number}: {len(audio) / SAMPLE_RATE:.1f} s of audio")
-        if take is self.current_take():
-            self.transport.set_audio(audio, SAMPLE_RATE)
-        self.rendered.emit(take)
+    @property
+    def export_jobs(self) -> list[Worker]:
+        return self.audio.export_jobs
+
+    def render(self) -> Worker | None:
+        """Render the take shown, one stem per track (the "Render audio" button)."""
+        return self.audio.render()
+
+    def _on_rendered(self, take: TakeEntry, result: Any) -> None:
+        self.audio.on_rendered(take, result)
+
+    def forget_audio(self) -> None:
+        """Drop every cached render (call it when the SoundFont changes): takes render again."""
+        self.audio.forget()
 
     # ---- export ----------------------------------------------------------------------------------
     def export(self, kind: str, path: str | None = None) -> Worker | None:
-        take = self.current_take()
-        if take is None:
-            return None
-        _text, file_filter, suffix = EXPORTS[kind]
-        if path is None:
-            if kind == "musescore":
-                from ...core.paths import cache_dir
+        """Export the take shown as ``kind`` (EXPORTS); without ``path``, a save dialog."""
+        return self.audio.export(kind, path)
 
-                path = str(cache_dir() / "musescore" / f"take-{take.number}{suffix}")
-            else:
-                folder = Path(self.settings.export_folder())
-                default = folder / f"take-{take.number}-seed{take.settings.get('seed')}{suffix}"
-                path, _ = QFileDialog.getSaveFileName(self, f"Export {EXPORTS[kind][0].rstrip('…')}", str(default),
-                                                      file_filter)
-                if not path:
-                    return None
-                if not path.endswith(suffix):
-                    path += suffix
-                self.settings.set_export_folder(str(Path(path).parent))
-        worker = export_worker(kind, take.score, Path(path), samples=take.audio, sample_rate=SAMPLE_RATE,
-                               report=take.report)
-        worker.finished.connect(lambda written, k=kind: self._on_exported(k, str(written)))
-        worker.failed.connect(lambda message, k=kind: self._failed(f"Export ({k}) failed", message))
-        self.export_jobs = [w for w in self.export_jobs if w.is_running()] + [worker]
-        self.status.emit(f"Exporting {kind}…")
-        return self.jobs.start(worker)
-
-    def _on_exported(self, kind: str, path: str) -> None:
-        self.status.emit(f"Opened {path} in MuseScore" if kind == "musescore" else f"Saved {path}")
-        self.exported.emit(kind, path)
+    def export_stems(self, path: str | None = None) -> Worker | None:
+        """One WAV per track of the take shown, in folder ``path`` (without one, a folder dialog),
+        written in a worker; ``exported("stems", folder)`` when done, a dialog on failure."""
+        return self.audio.export_stems(path)
 
     def _update_buttons(self) -> None:
         generating = self.worker is not None and self.worker.is_running()
@@ -548,18 +472,5 @@ class GeneratePage(QWidget):
         self.render_button.setEnabled(has_take and not rendering)
         for button in self.export_buttons.values():
             button.setEnabled(has_take)
+        self.tracks_panel.export_button.setEnabled(has_take and bool(self.tracks_panel.rows))
         self.regen.refresh()
-
-
-def infill_html(report: dict[str, Any]) -> str:
-    """A line above a regenerated take's report: which bars are new, from what."""
-    info = report.get("infill")
-    if not isinstance(info, dict) or not isinstance(info.get("bars"), list) or len(info["bars"]) != 2:
-        return ""
-    first, last = info["bars"]
-    bars = f"Bars {first}–{last}" if last > first else f"Bar {first}"
-    context = info.get("context_bars") or {}
-    return (f"<p><b>{bars} regenerated</b> (variant {info.get('variant', 1)} of {info.get('variants', 1)}, "
-            f"{info.get('notes', 0)} new notes; the model read {context.get('before', 0)} bars before and "
-            f"{context.get('after', 0)} after). Every other note is as it was.</p>")
-

@@ -26,14 +26,19 @@ from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from jukebox_gui.core.music.score import Score, TimeSignature
 
+from .piano_roll_drums import DrumLane, drum_lane_height
 from .piano_roll_paint import (DRAG_PX, EMPTY_TEXT, KEY_W, MAX_PPB, MIN_PPB, RULER_H, ZOOM_STEP, PianoRollPainting,
-                               TrackIndex, index_track, pitch_name)
+                               TrackIndex, index_tracks, pitch_name)
 
 __all__ = ["PianoRoll", "EMPTY_TEXT", "KEY_W", "RULER_H", "pitch_name"]
 
 
-class PianoRoll(PianoRollPainting, QAbstractScrollArea):
-    """Shows a :class:`Score`; ``set_playhead(seconds)`` follows playback; emits ``seekRequested``."""
+class PianoRoll(DrumLane, PianoRollPainting, QAbstractScrollArea):
+    """Shows a :class:`Score`; ``set_playhead(seconds)`` follows playback; emits ``seekRequested``.
+
+    Drum tracks are drawn in a lane of their own under the pitched notes, one row per drum sound
+    used, labelled with its General MIDI name (piano_roll_drums.py). ``set_audible(flags)`` dims
+    the tracks that are not heard (muted, or not soloed), by their index in ``score.tracks``."""
 
     seekRequested = Signal(float)  # seconds
     selectionChanged = Signal(object)  # (first bar, end bar), 0-based, end excluded; None when cleared
@@ -41,7 +46,11 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._score: Score | None = None
-        self._tracks: list[TrackIndex] = []
+        self._tracks: list[TrackIndex] = []  # tracks with notes; .index is their place in score.tracks
+        self._drums: list[bool] = []  # is_drum of every track of the score (the colour rule's input)
+        self._audible: list[bool] | None = None  # per score track; None: all heard
+        self._drum_keys: list[int] = []  # drum keys used, bottom row first
+        self._key_w = KEY_W  # the keyboard column (the drum lane labels its rows inside the lane)
         self._bars: list[tuple[float, float, float]] = []  # (start beat, bar length, beat step)
         self._bar_beats: list[float] = []
         self._end_beat = 0.0
@@ -72,12 +81,19 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         take). A bar selection stays while the new score still has its bars."""
         hval, vval = self.horizontalScrollBar().value(), self.verticalScrollBar().value()
         self._score = score if score is not None and score.note_count else None
-        self._tracks = [index_track(t) for t in score.tracks if t.notes] if self._score else []
+        self._tracks = index_tracks(self._score) if self._score else []
+        self._drums = [bool(t.is_drum) for t in self._score.tracks] if self._score else []
+        if self._audible is not None and len(self._audible) != len(self._drums):
+            self._audible = None
         self._end_beat = 0.0
+        melodic = [t for t in self._tracks if not t.is_drum]
+        keys = {int(p) for t in self._tracks if t.is_drum for p in np.unique(t.pitches).tolist()}
+        self._drum_keys = sorted(keys)
         if self._tracks:
             self._end_beat = max(float(t.ends.max()) for t in self._tracks)
-            lo = min(int(t.pitches.min()) for t in self._tracks)
-            hi = max(int(t.pitches.max()) for t in self._tracks)
+        if melodic:
+            lo = min(int(t.pitches.min()) for t in melodic)
+            hi = max(int(t.pitches.max()) for t in melodic)
             self._pitch_range = (lo, hi)
         self._build_bars()
         self._playhead_beat = None
@@ -93,6 +109,19 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
 
     def score(self) -> Score | None:
         return self._score
+
+    def set_audible(self, flags: list[bool] | None) -> None:
+        """Which tracks of the score are heard (by index in ``score.tracks``); the others are
+        drawn dimmed. ``None`` (or a list of the wrong length): every track is heard."""
+        flags = [bool(f) for f in flags] if flags is not None else None
+        if flags is not None and (len(flags) != len(self._drums) or all(flags)):
+            flags = None
+        if flags != self._audible:
+            self._audible = flags
+            self.viewport().update()
+
+    def is_audible(self, index: int) -> bool:
+        return self._audible is None or not (0 <= index < len(self._audible)) or self._audible[index]
 
     # ---- bar selection ---------------------------------------------------------------------
     def bar_count(self) -> int:
@@ -221,13 +250,14 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
     # ---- geometry ------------------------------------------------------------------------
     def _note_area(self) -> QRect:
         vp = self.viewport().rect()
-        return QRect(KEY_W, RULER_H, max(1, vp.width() - KEY_W), max(1, vp.height() - RULER_H))
+        lane = drum_lane_height(self)
+        return QRect(self._key_w, RULER_H, max(1, vp.width() - self._key_w), max(1, vp.height() - RULER_H - lane))
 
     def _x_of(self, beat: float) -> float:
-        return KEY_W + beat * self._ppb - self.horizontalScrollBar().value()
+        return self._key_w + beat * self._ppb - self.horizontalScrollBar().value()
 
     def _beat_of(self, x: float) -> float:
-        return (x - KEY_W + self.horizontalScrollBar().value()) / self._ppb
+        return (x - self._key_w + self.horizontalScrollBar().value()) / self._ppb
 
     def _y_of(self, pitch: int) -> int:  # top edge of the pitch row
         return RULER_H + (127 - pitch) * self._key_h - self.verticalScrollBar().value()
@@ -257,7 +287,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         anchor = self._beat_of(x)
         self._ppb = float(np.clip(self._ppb * factor, MIN_PPB, MAX_PPB))
         self._update_scrollbars()
-        self.horizontalScrollBar().setValue(int(round(anchor * self._ppb - (x - KEY_W))))
+        self.horizontalScrollBar().setValue(int(round(anchor * self._ppb - (x - self._key_w))))
         self.viewport().update()
 
     def _scroll_beat_into_view(self, beat: float) -> None:
@@ -309,7 +339,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
             super().mousePressEvent(event)
             return
         pos = event.position()
-        if self._score is not None and pos.x() >= KEY_W:
+        if self._score is not None and pos.x() >= self._key_w:
             if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:  # extend (or start) a selection
                 if self._anchor is None and self._selection is not None:
                     first, last = self._selection
@@ -355,7 +385,7 @@ class PianoRoll(PianoRollPainting, QAbstractScrollArea):
         super().mouseReleaseEvent(event)
 
     def _seek_from(self, pos: QPointF) -> bool:
-        if self._score is None or pos.x() < KEY_W:
+        if self._score is None or pos.x() < self._key_w:
             return False
         seconds = self._score.beat_to_seconds(max(0.0, self._beat_of(pos.x())))
         follow, self.follow_playhead = self.follow_playhead, False  # no jump under the mouse

@@ -13,6 +13,8 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPolygonF
 
+from .track_colours import DIMMED_ALPHA, track_colour
+
 KEY_W = 44  # keyboard ruler width (px)
 SECTION_COLOURS = ("#f2c14e", "#8ecae6", "#b5e48c", "#f4a3a8", "#cdb4db", "#ffd6a5")  # song form bands
 RULER_H = 20  # bar-number ruler height (px)
@@ -23,9 +25,6 @@ SELECTION_ALPHA = 55  # the selected bars' band over the notes (the ruler's is s
 VEL_LEVELS = 8
 LEGEND_ROWS = 8  # track names shown in the corner legend
 EMPTY_TEXT = "Generate a take to see it here"
-TRACK_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948",
-                 "#9c755f", "#ff9da7")
-DRUM_COLOUR = "#8c8c8c"
 BLACK_KEYS = {1, 3, 6, 8, 10}
 NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -45,6 +44,7 @@ def pitch_name(pitch: int) -> str:
 @dataclass
 class TrackIndex:
     """One track's notes as arrays sorted by start, for bisecting the visible window."""
+    index: int  # the track's place in score.tracks (colours, mute and solo go by it)
     name: str
     is_drum: bool
     starts: np.ndarray
@@ -60,15 +60,23 @@ class TrackIndex:
         return slice(lo, hi)
 
 
-def index_track(track) -> TrackIndex:
+def index_tracks(score) -> list[TrackIndex]:
+    """A ``TrackIndex`` for every track of ``score`` that has notes, named as in the mixer."""
+    from jukebox_gui.core.music.gm_names import track_names
+
+    names = track_names(score)
+    return [index_track(t, i, names[i]) for i, t in enumerate(score.tracks) if t.notes]
+
+
+def index_track(track, index: int = 0, name: str | None = None) -> TrackIndex:
     notes = sorted(track.notes, key=lambda n: n.start)
     starts = np.fromiter((n.start for n in notes), dtype=np.float64, count=len(notes))
     durs = np.fromiter((max(n.duration, 1e-3) for n in notes), dtype=np.float64, count=len(notes))
     pitches = np.fromiter((n.pitch for n in notes), dtype=np.int16, count=len(notes))
     vels = np.fromiter((n.velocity for n in notes), dtype=np.int16, count=len(notes))
     levels = np.clip(vels * VEL_LEVELS // 128, 0, VEL_LEVELS - 1).astype(np.int8)
-    name = track.name or ("Drums" if track.is_drum else f"Program {track.program}")
-    return TrackIndex(name, track.is_drum, starts, starts + durs, pitches, levels,
+    name = name or track.name or ("Drums" if track.is_drum else f"Program {track.program}")
+    return TrackIndex(index, name, track.is_drum, starts, starts + durs, pitches, levels,
                        float(durs.max()) if len(durs) else 0.0)
 
 
@@ -105,6 +113,8 @@ class PianoRollPainting:
                 self._paint_playhead(p, area)
                 self._paint_legend(p, area, pal)
             p.restore()
+            if self._score is not None:
+                self._paint_drum_lane(p, clip, dark)
             self._paint_keyboard(p, area, plo, phi, dark)
             self._paint_ruler(p, area, pal)
         finally:
@@ -159,49 +169,58 @@ class PianoRollPainting:
             p.drawLines(lines)
 
     def _track_colour(self, index: int, dark: bool) -> QColor:
-        track = self._tracks[index]
-        if track.is_drum:
-            return QColor(DRUM_COLOUR).lighter(130) if dark else QColor(DRUM_COLOUR).darker(120)
-        melodic = sum(1 for t in self._tracks[:index] if not t.is_drum)
-        colour = QColor(TRACK_COLOURS[melodic % len(TRACK_COLOURS)])
-        return colour.lighter(115) if dark else colour
+        """The colour of ``self._tracks[index]`` (the tracks panel's swatch: track_colours.py)."""
+        return track_colour(self._drums, self._tracks[index].index, dark)
 
-    def _paint_notes(self, p, area: QRect, b0: float, b1: float, plo: int, phi: int, dark: bool) -> None:
-        ppb, kh = self._ppb, self._key_h
+    def _paint_notes(self, p, area: QRect, b0: float, b1: float, plo: int, phi: int, dark: bool,
+                     drums: bool = False) -> None:
+        """Pitched tracks' notes in ``area`` (``drums``: the drum tracks' notes in the drum lane)."""
+        ppb, kh = self._ppb, self._key_h if not drums else self._lane_row_h
         hval, vval = self.horizontalScrollBar().value(), self.verticalScrollBar().value()
         left, right = area.left() - 2.0, area.right() + 2.0
         visited = drawn = 0
         for ti, track in enumerate(self._tracks):
+            if track.is_drum != drums:
+                continue
             window = track.window(b0, b1)
             visited += window.stop - window.start
             if window.stop <= window.start:
                 continue
             starts, ends = track.starts[window], track.ends[window]
             pitches, levels = track.pitches[window], track.levels[window]
-            keep = (ends > b0) & (pitches >= plo) & (pitches <= phi)
+            keep = (ends > b0) & (pitches >= plo) & (pitches <= phi) if not drums else ends > b0
             if not keep.any():
                 continue
             starts, ends, pitches, levels = starts[keep], ends[keep], pitches[keep], levels[keep]
-            x0 = KEY_W + starts * ppb - hval
-            x1 = KEY_W + ends * ppb - hval - 1.0  # a pixel gap between repeated notes
+            x0 = self._key_w + starts * ppb - hval
+            x1 = self._key_w + ends * ppb - hval - 1.0  # a pixel gap between repeated notes
             if track.is_drum:  # drum hits: small squares whatever their length
                 x1 = np.maximum(x1, x0 + min(kh * 0.8, max(2.0, ppb * 0.25)))
             x0c, x1c = np.maximum(x0, left), np.minimum(x1, right)
             widths = np.maximum(x1c - x0c, 1.0)
-            ys = RULER_H + (127 - pitches.astype(np.float64)) * kh - vval + 0.5
+            if drums:
+                ys = self._lane_rows_y(pitches) + 0.5
+            else:
+                ys = RULER_H + (127 - pitches.astype(np.float64)) * kh - vval + 0.5
             height = max(1.0, kh - 1.0)
             base = self._track_colour(ti, dark)
+            dim = 1.0 if self.is_audible(track.index) else DIMMED_ALPHA
             outline = (kh >= 6) and float(np.median(widths)) >= 4.0
             drawn += len(starts)
             for level in np.unique(levels).tolist():
                 sel = levels == level
                 colour = QColor(base)
-                colour.setAlpha(int(70 + level * (185 / (VEL_LEVELS - 1))))
+                colour.setAlpha(int((70 + level * (185 / (VEL_LEVELS - 1))) * dim))
                 p.setBrush(colour)
-                p.setPen(QPen(base.darker(135), 1) if outline else Qt.PenStyle.NoPen)
+                edge = base.darker(135)
+                edge.setAlpha(int(255 * dim))
+                p.setPen(QPen(edge, 1) if outline else Qt.PenStyle.NoPen)
                 p.drawRects([QRectF(x, y, w, height) for x, y, w in
                              zip(x0c[sel].tolist(), ys[sel].tolist(), widths[sel].tolist())])
-        self.last_visited, self.last_drawn = visited, drawn
+        if drums:
+            self.last_visited, self.last_drawn = self.last_visited + visited, self.last_drawn + drawn
+        else:
+            self.last_visited, self.last_drawn = visited, drawn
 
     def _selection_x(self) -> tuple[int, int] | None:
         beats = self.selection_beats()
@@ -249,13 +268,18 @@ class PianoRollPainting:
         dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
         for i, name in enumerate(names):
             y = box.top() + 3 + i * row
+            text = QColor(pal.color(QPalette.ColorRole.WindowText))
             if i < LEGEND_ROWS:
-                p.fillRect(QRect(box.left() + 6, y + (row - 10) // 2, 12, 10), self._track_colour(i, dark))
-            p.setPen(pal.color(QPalette.ColorRole.WindowText))
+                swatch = self._track_colour(i, dark)
+                if not self.is_audible(self._tracks[i].index):
+                    swatch.setAlphaF(DIMMED_ALPHA)
+                    text.setAlphaF(0.45)
+                p.fillRect(QRect(box.left() + 6, y + (row - 10) // 2, 12, 10), swatch)
+            p.setPen(text)
             p.drawText(QRect(box.left() + 22, y, width - 24, row), Qt.AlignmentFlag.AlignVCenter, name)
 
     def _paint_keyboard(self, p: QPainter, area: QRect, plo: int, phi: int, dark: bool) -> None:
-        keys = QRect(0, area.top(), KEY_W, area.height())
+        keys = QRect(0, area.top(), self._key_w, area.height())
         p.save()
         p.setClipRect(keys)
         white, black = (QColor("#d6d6d6"), QColor("#1b1b1b")) if dark else (QColor("#fafafa"), QColor("#2b2b2b"))
@@ -267,16 +291,16 @@ class PianoRollPainting:
         for pitch in range(plo, phi + 1):
             y, pc = self._y_of(pitch), pitch % 12
             if pc in BLACK_KEYS:
-                p.fillRect(QRect(0, y, int(KEY_W * 0.6), self._key_h), black)
+                p.fillRect(QRect(0, y, int(self._key_w * 0.6), self._key_h), black)
             elif pc in (0, 5):  # boundary under C and F (no black key between B|C and E|F)
                 p.setPen(edge)
-                p.drawLine(0, y + self._key_h - 1, KEY_W, y + self._key_h - 1)
+                p.drawLine(0, y + self._key_h - 1, self._key_w, y + self._key_h - 1)
             if pc == 0 and self._key_h >= 7:
                 p.setPen(QColor("#555555"))
-                p.drawText(QRect(0, y - 2, KEY_W - 3, self._key_h + 4),
+                p.drawText(QRect(0, y - 2, self._key_w - 3, self._key_h + 4),
                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, pitch_name(pitch))
         p.setPen(edge)
-        p.drawLine(KEY_W - 1, area.top(), KEY_W - 1, area.bottom())
+        p.drawLine(self._key_w - 1, area.top(), self._key_w - 1, area.bottom())
         p.restore()
 
     def _paint_sections(self, p: QPainter, area: QRect, b0: float, b1: float, pal: QPalette) -> None:
@@ -300,12 +324,12 @@ class PianoRollPainting:
         ruler = QRect(0, 0, self.viewport().width(), RULER_H)
         p.fillRect(ruler, pal.color(QPalette.ColorRole.Button))
         p.save()
-        p.setClipRect(QRect(KEY_W, 0, area.width(), RULER_H))
+        p.setClipRect(QRect(self._key_w, 0, area.width(), RULER_H))
         xs = self._selection_x()
         if xs is not None:  # the selected bars, strongly, in the ruler
             p.fillRect(QRect(xs[0], 0, max(1, xs[1] - xs[0]), RULER_H - 1), pal.color(QPalette.ColorRole.Highlight))
         p.setPen(pal.color(QPalette.ColorRole.ButtonText))
-        b0, b1 = self._beat_of(KEY_W), self._beat_of(area.right() + 1)
+        b0, b1 = self._beat_of(self._key_w), self._beat_of(area.right() + 1)
         label_w = p.fontMetrics().horizontalAdvance(str(len(self._bars))) + 10  # widest bar number
         for i, (bar, length, _step) in self._visible_bars(b0, b1):
             every = _every(length * self._ppb, label_w)
@@ -325,4 +349,4 @@ class PianoRollPainting:
         p.restore()
         p.setPen(QColor("#9a9a9a"))
         p.drawLine(0, RULER_H - 1, ruler.width(), RULER_H - 1)
-        p.fillRect(QRect(0, 0, KEY_W, RULER_H - 1), pal.color(QPalette.ColorRole.Button))
+        p.fillRect(QRect(0, 0, self._key_w, RULER_H - 1), pal.color(QPalette.ColorRole.Button))

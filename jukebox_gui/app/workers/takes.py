@@ -1,4 +1,5 @@
-"""A take's jobs: generate it from a model, render it to audio, export it (MIDI, MusicXML, WAV, MuseScore)."""
+"""A take's jobs: generate it from a model, render it to audio (mixed, or one stem per track), export it
+(MIDI, MusicXML, WAV, MuseScore, stems)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,36 @@ def render_worker(score: Any, soundfont: str | None) -> Worker:
         return render_score(score, soundfont=soundfont or None, progress=progress, cancel=cancel)
 
     return Worker("render", job)
+
+
+def stems_worker(score: Any, soundfont: str | None) -> Worker:
+    """Every track rendered on its own (``core.audio.stems.render_stems``); returns
+    ``(StemRender, mix)`` with the stems' sum computed here, off the GUI thread."""
+
+    def job(progress, cancel):
+        from ...core.audio.stems import render_stems
+
+        render = render_stems(score, soundfont or None, progress=progress, cancel=cancel)
+        return render, render.mix()
+
+    return Worker("render", job)
+
+
+def write_stems_worker(folder: Path, render: Any = None, score: Any = None, soundfont: str | None = None) -> Worker:
+    """One WAV per track in ``folder`` (``core.audio.stems.write_stems``), from ``render`` (a
+    StemRender) or, without one, from ``score`` rendered here first. Returns ``(paths, render, mix)``
+    (``mix`` None when the stems were given)."""
+
+    def job(progress, cancel):
+        from ...core.audio.stems import render_stems, write_stems
+
+        stems, mix = render, None
+        if stems is None:
+            stems = render_stems(score, soundfont or None, progress=progress, cancel=cancel)
+            mix = stems.mix()
+        return write_stems(stems, folder, progress=progress, cancel=cancel), stems, mix
+
+    return Worker("export-stems", job)
 
 
 def export_worker(kind: str, score: Any, path: Path, samples: Any = None, sample_rate: int = SAMPLE_RATE,
