@@ -63,6 +63,7 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
     bar_counts: list[np.ndarray] = []
     pieces = 0
     kept: list[np.ndarray] = []
+    rests: list[int] = []  # per part of a piece: its longest run of silent bars between notes
     for seq in sequences:
         ids = np.asarray(seq, dtype=np.int64)
         ids = ids[(ids >= 0) & (ids < g.size)]
@@ -82,6 +83,9 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
             note_programs = np.full(int(notes.sum()), one_program, dtype=np.int64)
         piece = Counter(int(p) for p in note_programs)
         programs.update(piece)
+        bars_of_notes = np.cumsum(g.is_bar[ids])[notes]
+        if len(note_programs) == len(bars_of_notes):
+            rests.extend(_longest_rests(note_programs, bars_of_notes))
         if piece:
             sets.append([p for p, _n in sorted(piece.items(), key=lambda kv: (-kv[1], kv[0]))])
         onsets = np.cumsum(g.is_position[ids] | g.is_bar[ids])
@@ -108,7 +112,18 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
         "max_notes_per_bar": int(max_bar),
         "notes_per_bar": {"p50": float(np.percentile(all_bars, 50)), "p99": float(np.percentile(all_bars, 99))},
         "bar_repeats": bar_repeat_stats(kept, g),
+        "part_rest_bars": {"p50": float(np.percentile(rests, 50)), "p90": float(np.percentile(rests, 90))}
+        if rests else None,
     }
+
+
+def _longest_rests(note_programs: np.ndarray, note_bars: np.ndarray) -> list[int]:
+    """For each instrument of a piece, the most bars in a row it is silent between two of its notes."""
+    out = []
+    for program in np.unique(note_programs):
+        bars = np.unique(note_bars[note_programs == program])
+        out.append(int(np.max(np.diff(bars)) - 1) if len(bars) > 1 else 0)
+    return out
 
 
 REPEAT_DISTANCES = (1, 2, 3, 4, 6, 8, 12, 16)  # bars back a repeat may reach (the corpus's own share of each)

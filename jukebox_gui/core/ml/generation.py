@@ -197,9 +197,11 @@ def load_primer(config: GenerationConfig, tokenizer: Any) -> tuple[list[int], An
 # ---- one sampling pass ----------------------------------------------------------------------------
 def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: list[int], rng,
                  progress: ProgressSink | None, cancel: CancelToken | None, attempt: int,
-                 limits: dict | None = None, repeater=None) -> tuple[list[int], Any, dict]:
+                 limits: dict | None = None, repeater=None,
+                 rest_bars: int | None = None) -> tuple[list[int], Any, dict]:
     """Sample after ``prefix`` until the take's length; ``repeater`` (a :class:`.repeats.BarRepeater`)
-    proposes bars that come back, each token written only where the model agrees."""
+    proposes bars that come back, each token written only where the model agrees; a part of the
+    band silent for more than ``rest_bars`` bars comes back (:class:`.instruments.BandEntry`)."""
     from ..data.grammar import BAR, POSITION, RemiState
     from ..music.score import DEFAULT_BPM, seconds_for_beats
     from .guards import CollapseGuard
@@ -229,8 +231,8 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     if repeater is not None:
         for t in prefix:
             repeater.feed(t, bool(grammar.is_bar[t]), propose=False)
-    band = (BandEntry(grammar, limits["programs"]) if config.full_band and (limits or {}).get("programs")
-            and grammar.is_program.any() else None)
+    band = (BandEntry(grammar, limits["programs"], rest_bars=rest_bars)
+            if config.full_band and (limits or {}).get("programs") and grammar.is_program.any() else None)
     generated = 0
     mode = config.length_mode
     budget = {"bars": 160 * config.bars, "notes": 12 * (config.notes or 0),
@@ -312,7 +314,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
-    from .instruments import choose_band
+    from .instruments import BandEntry, choose_band
     from .repeats import BarRepeater
     from .sampling import make_rng
 
@@ -368,7 +370,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                             if config.repeat_bars and palette else None)
                 tokens, state, info = _sample_pass(decoder, grammar, tokenizer, config, prefix,
                                                    make_rng(seed, attempt), progress, cancel, attempt, limits,
-                                                   repeater=repeater)
+                                                   repeater=repeater, rest_bars=BandEntry.rest_limit(palette))
         info["instrument_set"] = instruments
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]

@@ -106,29 +106,44 @@ def choose_band(spec: str | None, palette: dict[str, Any] | None, rng: np.random
 
 
 class BandEntry:
-    """Every instrument of the take's band comes in during its first bars.
+    """Every instrument of the take's band comes in during its first bars, and none falls silent
+    for longer than the corpus's parts rest.
 
     A model trained on 256-token windows of dense band music sees a bar or two at a time, and left
-    alone it often plays two of the four instruments it was given. Here, at a moment where notes
-    have begun, the next note (or the move on to a later moment) goes to an instrument of the band
-    that has not played yet: the model picks which of the missing ones (its own probabilities
-    among them), then its pitch and length. So the band comes in together, as corpus pieces start;
-    after its entry the model carries each part on as it sees fit.
+    alone it often plays two of the four instruments it was given, and drops a part for good once
+    it has been silent for longer than the window. Here, at a moment where notes have begun, the
+    next note (or the move on to a later moment) goes to an instrument of the band that has not
+    played yet, or has rested more than ``rest_bars`` bars: the model picks which of them (its own
+    probabilities among them), then its pitch and length. So the band comes in together, as corpus
+    pieces start, and each part comes back; otherwise the model carries the parts on as it sees fit.
     """
 
-    def __init__(self, grammar, band: Iterable[int], bars: int = 2) -> None:
+    def __init__(self, grammar, band: Iterable[int], bars: int = 2, rest_bars: int | None = None) -> None:
         self.g = grammar
         self.band = frozenset(int(p) for p in band)
         self.bars = bars
-        self.heard: set[int] = set()
+        self.rest_bars = rest_bars
+        self.last_bar: dict[int, int] = {}  # program -> the last bar it played in
         self._seen = 0
         self.entries = 0  # notes this rule asked for
 
-    def missing(self, state) -> frozenset[int]:
+    @staticmethod
+    def rest_limit(palette: dict[str, Any] | None) -> int | None:
+        """Bars a part may rest: beyond the corpus's p90 longest rest (None: no such figure)."""
+        rests = (palette or {}).get("part_rest_bars") or {}
+        if "p90" not in rests:
+            return None
+        return max(2, int(np.ceil(float(rests["p90"]))) + 1)
+
+    def missing(self, state, first_bar: int = 0) -> frozenset[int]:
         for note in state.notes[self._seen:]:
-            self.heard.add(int(note.program))
+            self.last_bar[int(note.program)] = int(note.bar)
         self._seen = len(state.notes)
-        return self.band - self.heard
+        if state.bar - first_bar < self.bars:
+            return self.band - set(self.last_bar)
+        if self.rest_bars is None:
+            return frozenset()
+        return frozenset(p for p in self.band if state.bar - self.last_bar.get(p, first_bar - 1) > self.rest_bars)
 
     def override(self, state, token: int, logits, settings, rng, first_bar: int = 0) -> int | None:
         """A Program token of a missing instrument instead of ``token``, or None to keep it."""
@@ -136,11 +151,11 @@ class BandEntry:
         from .sampling import sample
 
         g = self.g
-        if not (g.is_position[token] or g.is_bar[token] or g.is_program[token]) or state.bar - first_bar >= self.bars:
+        if not (g.is_position[token] or g.is_bar[token] or g.is_program[token]):
             return None
         if int(state.state) not in (POSITION, TEMPO, DURATION) or state.onset_notes == 0:
             return None
-        missing = self.missing(state)
+        missing = self.missing(state, first_bar)
         if not missing or (g.is_program[token] and int(g.program_value[token]) in missing):
             return None
         mask = g.is_program & np.isin(g.program_value, sorted(missing)) & state.mask()

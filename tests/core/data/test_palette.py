@@ -90,3 +90,16 @@ def test_a_slim_stream_palette_names_the_corpus_instrument():
     tune = Score(tracks=[Track(program=40, notes=[Note(i * 0.5, 0.5, 62 + i, 79) for i in range(8)])])
     palette = corpus_palette([tok.encode(tune)], tok)
     assert palette["programs"] == [40] and palette["instrument_sets"] == [[40]]
+
+
+def test_palette_records_how_long_the_parts_rest(tok):
+    """A bass that plays bars 1, 2 and 6 (three silent bars between) next to strings in every bar."""
+    strings = [Note(4.0 * b, 4.0, 60) for b in range(6)]
+    bass = [Note(0.0, 1.0, 36), Note(4.0, 1.0, 38), Note(20.0, 1.0, 40)]
+    piece = Score(tracks=[Track(program=48, notes=strings), Track(program=33, notes=bass)])
+    palette = corpus_palette([tok.encode(piece)], tok)
+    assert palette["part_rest_bars"] == {"p50": 1.5, "p90": pytest.approx(2.7)}  # parts' longest rests: 0 and 3
+    from jukebox_gui.core.ml.instruments import BandEntry
+
+    assert BandEntry.rest_limit(palette) == 4  # a part may rest longer than the corpus's p90, not for good
+    assert BandEntry.rest_limit({"part_rest_bars": None}) is None

@@ -170,7 +170,7 @@ def test_jukebox_infill_tracks_writes_the_new_part(bundle, tmp_path, capsys):
 
 # ---- choosing the take's instruments ------------------------------------------------------------
 PALETTE = {"instrument_sets": [[0, 33, -1], [0, 33, -1], [40, 33, -1, 73], [40], [0, 26, 33, -1, 48]],
-           "programs": [-1, 0, 26, 33, 40, 48, 73]}
+           "programs": [-1, 0, 26, 33, 40, 48, 73], "max_notes_per_onset": 3}
 
 
 def test_words_resolve_to_the_instruments_the_corpus_uses():
@@ -230,3 +230,21 @@ def test_every_instrument_of_the_band_comes_in_during_the_first_bars(bundle):
     first_two_bars = {-1 if t.is_drum else t.program for t in band.score.tracks
                       for n in t.notes if n.start < 8.0}
     assert first_two_bars == {-1, 0, 33}
+
+
+def test_a_part_that_rests_longer_than_the_corpus_parts_do_comes_back(bundle):
+    import copy
+
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    from test_generation import ScriptedModel
+
+    styled = copy.copy(bundle)
+    styled.extras = {**bundle.extras, "palette": {"format": "jukebox-palette", "version": 1, **PALETTE,
+                                                  "part_rest_bars": {"p50": 0.0, "p90": 0.0}}}
+    pianist = ScriptedModel(bundle.tokenizer, favour={"Program_0": 9.0})
+    take = generate(styled, GenerationConfig(seed=3, bars=12, style_check=False, instruments="piano,bass,drums"),
+                    decoder=pianist)
+    for track in take.score.tracks:  # the piano-only model's bass and drums come back every third bar
+        bars = {int(n.start // 4.0) for n in track.notes}
+        assert max(b2 - b1 for b1, b2 in zip(sorted(bars), sorted(bars)[1:] + [12])) <= 3
