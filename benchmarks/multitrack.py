@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> dict:
     generate_s = time.perf_counter() - t0
 
     corpus_coverage = [_coverage(read_midi(f)) for f in sets["held_out"]]
+    bands = [{-1 if t.is_drum else t.program for t in read_midi(f).tracks if t.notes} for f in sets["train"]]
+    corpus_rich = np.mean([(-1 in b) and len(b) >= 4 for b in bands])
+    corpus_rich_drums = np.mean([(-1 in b) and len(b) >= 3 for b in bands])
     corpus_bass = Counter(n.pitch for f in sets["train"] for s in [read_midi(f)] for i in _bass_tracks(s)
                           for n in s.tracks[i].notes)
     pitches = np.array(sorted(corpus_bass))
@@ -161,6 +164,8 @@ def main(argv: list[str] | None = None) -> dict:
         "takes_with_drums": round(with_drums / args.takes, 3),
         "takes_3_pitched_and_drums": round(rich / args.takes, 3),
         "takes_3_with_drums": round(rich_drums / args.takes, 3),
+        "corpus_3_pitched_and_drums": round(float(corpus_rich), 3),
+        "corpus_3_with_drums": round(float(corpus_rich_drums), 3),
         "part_bar_coverage": round(float(np.median(coverage)), 3),
         "part_bar_coverage_corpus": round(float(np.median(corpus_coverage)), 3),
         "generate_seconds_per_take": round(generate_s / args.takes, 2),

@@ -58,3 +58,22 @@ def infill_worker(check: FillCheck, score: Any, first: int, last: int, settings:
                       progress=progress, cancel=cancel)
 
     return Worker("infill", job)
+
+
+def track_fill_worker(check: FillCheck, score: Any, tracks: list[int], settings: dict[str, Any], variants: int,
+                      bars: tuple[int, int] | None = None) -> Worker:
+    """The tracks ``tracks`` (indices) of ``score`` anew under the others, ``variants`` times, in
+    ``bars`` (0-based, end excluded; None: the whole piece), with the checked model."""
+    config_values = {k: settings[k] for k in SAMPLING_KEYS if settings.get(k) is not None}
+
+    def job(progress, cancel):
+        load_tensorflow()
+        from ...core.ml.bundle import load_bundle
+        from ...core.ml.generation import GenerationConfig
+        from ...core.ml.track_fill import track_fill
+
+        bundle = check.bundle if check.bundle is not None else load_bundle(check.model)
+        return track_fill(bundle, score, tracks, GenerationConfig(**config_values), bars=bars, variants=variants,
+                          progress=progress, cancel=cancel)
+
+    return Worker("track-fill", job)

@@ -75,15 +75,25 @@ def select_tracks(score, spec: str) -> list[int]:
     return chosen
 
 
-def _check(bundle, score, tracks: Sequence[int]) -> None:
-    tokenizer = bundle.tokenizer
+ONE_INSTRUMENT = ("this model writes one instrument (trained on a one-instrument corpus), so it cannot write a "
+                  "part under others: train it on a folder of multi-instrument pieces, or regenerate bars")
+
+
+def can_write_tracks(bundle) -> tuple[bool, str]:
+    """(whether this model can write one instrument under others, a sentence saying why not)."""
     if bundle.config.model.arch == "seed-bilstm":
-        raise GenerationError("a seed-bilstm model reads a fixed window and cannot regenerate a track")
+        return False, "a seed-bilstm model reads a fixed window and cannot regenerate a track"
+    if not bundle.tokenizer.config.use_programs:
+        return False, ONE_INSTRUMENT
+    return True, ""
+
+
+def _check(bundle, score, tracks: Sequence[int]) -> None:
+    if bundle.config.model.arch == "seed-bilstm":
+        raise GenerationError(can_write_tracks(bundle)[1])
     others = [t for i, t in enumerate(score.tracks) if i not in tracks and t.notes]
-    if not tokenizer.config.use_programs and others:
-        raise GenerationError("this model writes one instrument (trained on a one-instrument corpus), so it "
-                              "cannot write a part under others: train it on a folder of multi-instrument "
-                              "pieces, or regenerate bars with --bars")
+    if not bundle.tokenizer.config.use_programs and others:
+        raise GenerationError(ONE_INSTRUMENT + " (with --bars)")
     if not any(score.tracks[i].notes for i in tracks) and not others:
         raise GenerationError("the piece has no notes")
 
