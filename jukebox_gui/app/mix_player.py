@@ -130,6 +130,7 @@ class MixPlayer(NullPlayer):
         self._clock_from: float | None = None  # monotonic time playback started (silent mode)
         self._last_emitted = -1.0
         self.underruns = 0  # times the sink ran dry while playing (the GUI thread was too busy)
+        self._idle = False
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._on_poll)
@@ -266,7 +267,7 @@ class MixPlayer(NullPlayer):
 
     # ---- the sink --------------------------------------------------------------------------
     def _start_sink(self) -> bool:
-        from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink
+        from PySide6.QtMultimedia import QAudioFormat, QAudioSink
 
         fmt = QAudioFormat()
         fmt.setSampleRate(self._mixer.sample_rate)
@@ -277,13 +278,13 @@ class MixPlayer(NullPlayer):
             return False
         self._sink = QAudioSink(self._device, fmt, self)
         self._sink.setBufferSize(fmt.bytesForDuration(BUFFER_MS * 1000))
-        self._sink.stateChanged.connect(self._on_sink_state)
         self._io = self._sink.start()
-        if self._io is None or self._sink.error() != QAudio.Error.NoError:
+        if self._io is None or self._sink.error() != _audio_enums().Error.NoError:
             self._silent_reason = f"The audio output did not start ({self._sink.error().name})"
             self._close_sink()
             return False
         self._base_us = self._sink.processedUSecs()
+        self._idle = False
         self._feed()
         self._feeder.start()
         return True
@@ -291,16 +292,14 @@ class MixPlayer(NullPlayer):
     def _feed(self) -> None:
         if self._sink is None or self._io is None or self._mixer is None:
             return
+        idle = self._sink.state() == _audio_enums().State.IdleState \
+            and self._sink.processedUSecs() > self._base_us  # idle before the first sound is not dry
+        if idle and not self._idle and self._mixer.remaining() > 0:
+            self.underruns += 1  # ran dry mid-take (stateChanged cannot reach Python slots in PySide 6.12)
+        self._idle = idle
         frames = self._sink.bytesFree() // 4
         if frames > 0 and self._mixer.remaining() > 0:
             self._io.write(self._mixer.read_pcm16(frames))
-
-    def _on_sink_state(self, state) -> None:
-        from PySide6.QtMultimedia import QAudio
-
-        if state == QAudio.State.IdleState and self._state == PLAYING and self._mixer is not None \
-                and self._mixer.remaining() > 0:
-            self.underruns += 1
 
     def _halt(self) -> None:
         self._poll.stop()
@@ -311,7 +310,6 @@ class MixPlayer(NullPlayer):
         if self._sink is not None:
             self._feeder.stop()
             sink, self._sink, self._io = self._sink, None, None
-            sink.stateChanged.disconnect(self._on_sink_state)
             sink.stop()
             sink.deleteLater()
 
@@ -326,6 +324,14 @@ class MixPlayer(NullPlayer):
         if force or abs(seconds - self._last_emitted) > 1e-4:
             self._last_emitted = seconds
             self.positionChanged.emit(seconds)
+
+
+def _audio_enums():
+    """Qt 6.7 renamed the QAudio namespace QtAudio; QAudioSink's error() and state() return the
+    new enums, which never compare equal to the old ones."""
+    from PySide6 import QtMultimedia
+
+    return getattr(QtMultimedia, "QtAudio", None) or QtMultimedia.QAudio
 
 
 def create_mix_player(parent: QObject | None = None) -> MixPlayer:

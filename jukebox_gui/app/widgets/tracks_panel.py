@@ -10,7 +10,7 @@ the unheard tracks in the piano roll.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QLabel, QPushButton, QScrollArea,
                                QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
 
@@ -51,12 +51,23 @@ class TrackRow:
         return self.volume_slider.value() / VOLUME_STEPS
 
     def show_heard(self, heard: bool) -> None:
-        """Draw the swatch and name dimmed when the track is not heard (as the piano roll does)."""
+        """Draw the swatch and name dimmed when the track is not heard (as the piano roll does).
+        A pixmap, not a style sheet: re-polishing style sheets on every click stalls the GUI
+        thread, which feeds the audio device."""
+        if getattr(self, "_heard", None) == heard:
+            return
+        self._heard = heard
         colour = QColor(self.colour)
         if not heard:
             colour.setAlphaF(DIMMED_ALPHA)
-        self.swatch.setStyleSheet(f"background: {colour.name(QColor.NameFormat.HexArgb)};"
-                                  f" border: 1px solid {self.colour.darker(140).name()}; border-radius: 2px;")
+        pixmap = QPixmap(self.swatch.size())
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setBrush(colour)
+        painter.setPen(self.colour.darker(140))
+        painter.drawRoundedRect(0, 0, pixmap.width() - 1, pixmap.height() - 1, 2, 2)
+        painter.end()
+        self.swatch.setPixmap(pixmap)
         palette = self.name_label.palette()
         text = self.name_label.parentWidget().palette() if self.name_label.parentWidget() else palette
         role = QPalette.ColorRole.WindowText if heard else QPalette.ColorRole.PlaceholderText
