@@ -151,8 +151,8 @@ class GeneratePage(QWidget):
         self.audio = TakeAudio(self)  # render, play (mixed live), export; the render cache
         self.transport = Transport(self.audio.player)
         self.tracks_panel = TracksPanel()  # mute / solo / volume per track, Export stems…
-        self.tracks_panel.setMinimumWidth(250)
-        self.tracks_panel.setMaximumWidth(340)
+        self.tracks_panel.setMinimumWidth(330)
+        self.tracks_panel.setMaximumWidth(380)
         self.tracks_panel.mixChanged.connect(self.audio.apply_mix)
         self.tracks_panel.exportRequested.connect(self.export_stems)
         self.transport.positionChanged.connect(self.piano_roll.set_playhead)

@@ -36,14 +36,14 @@ class TrackRow:
         self.count_label = QLabel(f"{notes:,}")
         self.count_label.setToolTip(f"{notes:,} notes")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.mute_button = _toggle("M", f"Mute {name}")
-        self.solo_button = _toggle("S", f"Solo {name}: hear only the soloed tracks")
+        self.mute_button = _toggle("M", f"Mute {name}", "#d9534f")
+        self.solo_button = _toggle("S", f"Solo {name}: hear only the soloed tracks", "#e0b000")
         self.volume_slider = QSlider(Qt.Orientation.Horizontal)
         self.volume_slider.setRange(0, VOLUME_STEPS)
         self.volume_slider.setValue(VOLUME_STEPS)
         self.volume_slider.setAccessibleName(f"{name} volume")
         self.volume_slider.setToolTip(f"{name} volume: 100 %")
-        self.volume_slider.setMinimumWidth(60)
+        self.volume_slider.setFixedWidth(72)
         self.show_heard(True)
 
     @property
@@ -76,8 +76,10 @@ class TrackRow:
         self.count_label.setPalette(palette)
 
 
-def _toggle(text: str, tip: str) -> QToolButton:
+def _toggle(text: str, tip: str, on_colour: str) -> QToolButton:
     button = QToolButton()
+    button.setStyleSheet(f"QToolButton:checked {{ background: {on_colour}; color: white; font-weight: bold;"
+                         f" border: 1px solid {on_colour}; border-radius: 3px; }}")
     button.setText(text)
     button.setCheckable(True)
     button.setToolTip(tip)
@@ -102,7 +104,6 @@ class TracksPanel(QGroupBox):
         self._grid.setHorizontalSpacing(6)
         self._grid.setVerticalSpacing(3)
         self._grid.setColumnStretch(1, 3)
-        self._grid.setColumnStretch(5, 2)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
