@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,8 @@ class TrainResult:
     notes_per_s: float = 0.0      # training throughput in notes (a slimmer token stream is credited)
     left_out: tuple[str, ...] = ()  # token kinds the stream leaves out for this corpus (slim_config)
     fill: dict[str, Any] | None = None  # held-out gap loss with both sides vs the left only (core.ml.fill_eval)
+    chief: bool = True            # False on a multi-worker cluster's other workers: the chief wrote the bundle
+    worker: str = "worker 0 of 1"
 
 
 def _default_tokenizer(*, infill: bool = False) -> Any:
@@ -223,8 +227,6 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     state = checkpoints.last_state(out) if resume else None
     if resume and state is None:
         log.info("no checkpoint in %s: starting from scratch", out)
-    if not resume and checkpoints.folder(out).exists():
-        checkpoints.remove(out)
 
     base = None
     if from_bundle is not None:
@@ -249,13 +251,38 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         raise TrainingError(f"cannot fine-tune {base.path}: it has {base.vocab_size} tokens, this corpus "
                             f"{tokenizer.vocab_size}")
 
+    from .strategy import configure_threads, get_strategy, is_chief, peer_lost_errors, task_name
+
+    configure_threads(config.threads)
+    strategy = get_strategy(config.strategy)  # before TensorFlow's first op (multi-worker needs it)
+    chief = is_chief(strategy)
+    # The chief writes checkpoints and the bundle into ``out``; another worker of a cluster writes
+    # its checkpoints to a temporary folder of its own (deleted at the end) and no bundle.
+    write_dir = out if chief else Path(tempfile.mkdtemp(prefix="jukebox-worker-"))
+    if chief and not resume and checkpoints.folder(out).exists():
+        checkpoints.remove(out)
+    try:
+        return _train(corpus, tokenizer, report, source, out, write_dir, config, strategy, state, base, emit,
+                      progress, cancel, began)
+    except peer_lost_errors(strategy) as exc:  # a multi-worker cluster lost a worker (or the chief)
+        done = checkpoints.last_state(out)
+        raise TrainingError(f"{task_name(strategy)}: another worker of the cluster stopped ({type(exc).__name__}); "
+                            "start every worker again with --resume to continue from the chief's checkpoint"
+                            + (f" of epoch {done['epoch']}" if done else " (none yet: from the start)")) from exc
+    finally:
+        if not chief:
+            shutil.rmtree(write_dir, ignore_errors=True)
+
+
+def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config: TrainConfig, strategy, state,
+           base, emit, progress, cancel, began: float) -> TrainResult:
     import keras
 
     from .dataset import make_dataset, pack, plan_epochs, split_sequences, validation_windows
     from .models import build_model, compile_model, count_params
-    from .strategy import configure_threads, get_strategy
+    from .strategy import check_agreement, is_chief, prepare_model, task_name
 
-    configure_threads(config.threads)
+    chief = is_chief(strategy)
     keras.utils.set_random_seed(config.seed)
     # Op determinism is process-wide: set it for this run either way, so one seeded run in the
     # window does not make every later run deterministic (slower, and without XLA).
@@ -278,7 +305,9 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         log.warning("transposition needs plain Pitch tokens (no BPE merges); training without it")
 
     emit(Stage("building", f"building the {config.model.arch} model"))
-    strategy = get_strategy(config.strategy)
+    check_agreement(strategy, start_epoch=int(state["epoch"]) if state else 0, train_tokens=packed.tokens,
+                    val_tokens=packed_val.tokens, vocab_size=int(tokenizer.vocab_size),
+                    steps=plan_epochs(packed, config, 0, 1).steps)
     with strategy.scope():
         model = build_model(config.model, int(tokenizer.vocab_size))
         if base is not None:
@@ -290,6 +319,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
                 raise TrainingError(f"cannot resume {out}: its checkpoint was made with another tokenizer "
                                     "(a different vocabulary for this corpus); train it anew")
             checkpoints.restore(out, model, state)
+    prepare_model(model, strategy, val_ds.element_spec)
     start_epoch = int(state["epoch"]) if state else 0
     history: dict[str, list[float]] = {k: list(v) for k, v in (state or {}).get("history", {}).items()}
     best_val = float((state or {}).get("best_val_loss", float("inf")))
@@ -349,7 +379,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
             stopped = "early_stopping"
         elif config.time_budget_s and elapsed + epoch_times[-1] > config.time_budget_s and epoch + 1 < config.epochs:
             stopped = "time_budget"
-        checkpoints.save(out, model, {
+        checkpoints.save(write_dir, model, {
             "epoch": epoch + 1, "history": history, "best_val_loss": best_val, "best_epoch": best_epoch,
             "wait": wait, "seed": config.seed, "wall_s": prior_wall + time.monotonic() - began, "stopped": stopped,
             "optimizer_iterations": int(model.optimizer.iterations.numpy()),
@@ -364,7 +394,12 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     if epochs_done == 0:
         raise TrainingError("no epoch was trained")
     iterations = int(model.optimizer.iterations.numpy())
-    best = checkpoints.best_dir(out)
+    if not chief:  # the chief measures the model and writes the bundle; this worker is done
+        return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped,
+                           prior_wall + time.monotonic() - began, float(np.mean(history.get("targets_per_s", [0.0]))),
+                           iterations, params, (), xla, None, 0.0, left_out_kinds(tokenizer), None, chief=False,
+                           worker=task_name(strategy))
+    best = checkpoints.best_dir(write_dir)
     if best is not None:
         checkpoints.load_weights(best, model)
     melody = _melody(model, tokenizer, config, train_seqs, val_seqs, emit)
@@ -393,4 +428,4 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
                        mean_targets_per_s, iterations, params, tuple(sorted(extras)), xla, melody, notes_per_s,
-                       left_out_kinds(tokenizer), fill)
+                       left_out_kinds(tokenizer), fill, chief=True, worker=task_name(strategy))
