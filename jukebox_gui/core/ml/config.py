@@ -24,6 +24,7 @@ DEFAULT_ARCH = "transformer"
 PRESETS = ("tiny", "laptop", "large")
 STRATEGIES = ("default", "mirrored", "multiworker")
 XLA_MODES = ("auto", "on", "off")
+MIXED_PRECISION_MODES = ("auto", "on", "off")
 LR_SCHEDULES = ("constant", "cosine")
 
 
@@ -91,6 +92,11 @@ class TrainConfig:
     # Share of training windows that are bar-infilling samples (core.data.fill_layout): the model
     # learns to fill a gap from the music on both sides as well as to continue. 0 = continuation only.
     fill_share: float = 0.2
+    # mixed_float16 training: auto = on a CUDA GPU (compute capability >= 7.0) | on | off (models.use_mixed_precision)
+    mixed_precision: str = "auto"
+    # Size the batch for the device (strategy.device_batch_size): on a GPU, enough windows for about
+    # 32k tokens per GPU; on a CPU the batch stays batch_size. `jukebox train --batch-size auto`.
+    device_batch: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.model, dict):  # from JSON
@@ -101,6 +107,9 @@ class TrainConfig:
             raise TrainingError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
         if self.xla not in XLA_MODES:
             raise TrainingError(f"unknown XLA mode {self.xla!r}; choose one of {', '.join(XLA_MODES)}")
+        if self.mixed_precision not in MIXED_PRECISION_MODES:
+            raise TrainingError(f"unknown mixed-precision mode {self.mixed_precision!r}; choose one of "
+                                f"{', '.join(MIXED_PRECISION_MODES)}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise TrainingError(f"unknown learning-rate schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
         if not 0.0 <= float(self.fill_share) <= 0.5:

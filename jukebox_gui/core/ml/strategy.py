@@ -165,5 +165,29 @@ def prepare_model(model, strategy: tf.distribute.Strategy, element_spec) -> None
     model._maybe_symbolic_build = types.MethodType(_already_built, model)  # noqa: SLF001
 
 
+# Tokens per GPU in one batch when the batch is sized for the device (TrainConfig.device_batch):
+# a GPU needs thousands of sequences in flight to be busy; 32k tokens of int32 ids, activations
+# and float32 logits over a ~300-token vocabulary stay well within 16 GB for the presets' models.
+TOKENS_PER_GPU_BATCH = 32768
+MAX_WINDOWS_PER_GPU_BATCH = 1024
+
+
+def device_batch_size(config, strategy: tf.distribute.Strategy | None = None, gpus: int | None = None) -> int:
+    """The global batch for ``config`` on this machine. Without ``config.device_batch`` or without
+    a GPU: ``config.batch_size``. On GPUs: per GPU (replica) ``TOKENS_PER_GPU_BATCH // context``
+    windows (a multiple of 8, at most 1,024, never less than ``batch_size``), times the replicas
+    in sync (so a MirroredStrategy or a cluster keeps that per GPU)."""
+    if not getattr(config, "device_batch", False):
+        return int(config.batch_size)
+    if gpus is None:
+        gpus = len(tf.config.list_physical_devices("GPU"))
+    if not gpus:
+        return int(config.batch_size)
+    per_gpu = min(MAX_WINDOWS_PER_GPU_BATCH, TOKENS_PER_GPU_BATCH // max(1, int(config.model.context)))
+    per_gpu = max(int(config.batch_size), per_gpu // 8 * 8)
+    replicas = int(strategy.num_replicas_in_sync) if strategy is not None else 1
+    return per_gpu * max(1, replicas)
+
+
 def describe(strategy: tf.distribute.Strategy) -> dict:
     return {"strategy": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync)}

@@ -256,7 +256,7 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
         raise TrainingError(f"cannot fine-tune {base.path}: it has {base.vocab_size} tokens, this corpus "
                             f"{tokenizer.vocab_size}")
 
-    from .strategy import configure_threads, get_strategy, is_chief, peer_lost_errors, task_name
+    from .strategy import configure_threads, device_batch_size, get_strategy, is_chief, peer_lost_errors, task_name
 
     configure_threads(config.threads)
     strategy = get_strategy(config.strategy)  # before TensorFlow's first op (multi-worker needs it)
@@ -266,6 +266,10 @@ def train(source: Any, out_dir: str | os.PathLike, config: TrainConfig, *, progr
     write_dir = out if chief else Path(tempfile.mkdtemp(prefix="jukebox-worker-"))
     if chief and not resume and checkpoints.folder(out).exists():
         checkpoints.remove(out)
+    if config.device_batch:  # a batch sized for the GPUs (the rule: strategy.device_batch_size)
+        import dataclasses
+
+        config = dataclasses.replace(config, batch_size=device_batch_size(config, strategy))
     try:
         return _train(corpus, tokenizer, report, source, out, write_dir, config, strategy, state, base, emit,
                       progress, cancel, began)
@@ -284,7 +288,7 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
     import keras
 
     from .dataset import make_dataset, pack, plan_epochs, split_sequences, validation_windows
-    from .models import build_model, compile_model, count_params
+    from .models import build_model, compile_model, count_params, use_mixed_precision
     from .strategy import check_agreement, is_chief, prepare_model, task_name
 
     chief = is_chief(strategy)
@@ -310,14 +314,15 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
         log.warning("transposition needs plain Pitch tokens (no BPE merges); training without it")
 
     emit(Stage("building", f"building the {config.model.arch} model"))
+    mixed = use_mixed_precision(config)  # float16 compute, float32 logits and variables (a GPU, or forced)
     check_agreement(strategy, start_epoch=int(state["epoch"]) if state else 0, train_tokens=packed.tokens,
                     val_tokens=packed_val.tokens, vocab_size=int(tokenizer.vocab_size),
                     steps=plan_epochs(packed, config, 0, 1).steps)
     with strategy.scope():
-        model = build_model(config.model, int(tokenizer.vocab_size))
+        model = build_model(config.model, int(tokenizer.vocab_size), mixed_precision=mixed)
         if base is not None:
             model.load_weights(str(base.path / "model.weights.h5"))
-        compile_model(model, config)
+        compile_model(model, config, mixed_precision=mixed)
         if state is not None:
             made_with = state.get("tokenizer_fingerprint")
             if made_with and made_with != _fingerprint(tokenizer):
@@ -337,7 +342,8 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
     params = count_params(model)
     xla = bool(model.jit_compile)  # as Keras resolved it (it may refuse XLA for some layers)
     emit(Stage("training", f"{params:,} parameters, {packed.tokens:,} training tokens, "
-                           f"{strategy.num_replicas_in_sync} replica(s){', XLA' if xla else ''}"))
+                           f"{strategy.num_replicas_in_sync} replica(s), batch {config.batch_size}"
+                           f"{', XLA' if xla else ''}{', mixed float16' if mixed else ''}"))
 
     started = time.monotonic()  # epochs' elapsed time and ETA leave out corpus preparation
     schedule = None
@@ -416,7 +422,8 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
     training = {
         "history": history, "epochs_completed": epochs_done, "best_epoch": best_epoch, "best_val_loss": best_val,
         "val_perplexity": perplexity(best_val), "stopped": stopped, "seed": config.seed, "wall_s": wall,
-        "optimizer_iterations": iterations, "params": params, "xla": xla,
+        "optimizer_iterations": iterations, "params": params, "xla": xla, "mixed_precision": mixed,
+        "batch_size": config.batch_size,
         "targets_per_s": mean_targets_per_s, "notes_per_s": notes_per_s,
         "corpus": {"source": str(source) if isinstance(source, (str, os.PathLike)) else None,
                    **_summary(corpus, len(train_seqs), len(val_seqs), packed.tokens),
