@@ -24,7 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", choices=PRESETS, default="laptop", help="sizes and run length (default: laptop)")
     parser.add_argument("--epochs", type=int, metavar="N", help="number of epochs (overrides the preset)")
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (Python, NumPy, TensorFlow); also makes TensorFlow ops deterministic")
-    parser.add_argument("--batch-size", type=int, metavar="B", help="batch size")
+    parser.add_argument("--batch-size", type=_batch_size, metavar="B|auto",
+                        help="global batch size (split over GPUs and workers); auto: sized for the GPUs "
+                             "(about 32k tokens per GPU; on a CPU the preset's)")
+    parser.add_argument("--mixed-precision", choices=("auto", "on", "off"),
+                        help="mixed float16 training (default auto: on a CUDA GPU with compute capability >= 7.0)")
     parser.add_argument("--lr", type=float, metavar="LR", help="learning rate")
     parser.add_argument("--seq-len", type=int, metavar="T", help="training window in tokens (lstm, transformer)")
     parser.add_argument("--patience", type=int, metavar="P", help="early stopping patience in epochs (0 = off)")
@@ -46,6 +50,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _batch_size(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or auto, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"the batch size must be at least 1, got {value}")
+    return value
+
+
 def out_path(text: str) -> Path:
     if "/" in text or "\\" in text or text in (".", ".."):
         return Path(text).expanduser()
@@ -59,7 +75,9 @@ def build_config(args: argparse.Namespace):
     from ..core.ml.settings import training_config
 
     return training_config(
-        args.preset, args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
+        args.preset, args.arch, epochs=args.epochs, seed=args.seed,
+        batch_size=None if args.batch_size == "auto" else args.batch_size,
+        device_batch=True if args.batch_size == "auto" else None, mixed_precision=args.mixed_precision,
         learning_rate=args.lr, seq_len=args.seq_len, patience=args.patience, time_budget_s=args.time_budget,
         max_windows_per_epoch=args.max_windows, strategy=args.strategy, threads=args.threads, xla=args.xla,
         deterministic=True if args.seed is not None else None, slim_tokens=False if args.full_tokens else None,
@@ -108,6 +126,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         display.bar.close()
+    if not result.chief:  # another worker of a multi-worker cluster: the chief wrote the bundle
+        print(f"{result.worker}: {result.epochs_completed} epochs done; the chief (worker 0) wrote the bundle "
+              f"{result.bundle_path} on its machine")
+        return 0
     print(f"bundle: {result.bundle_path}")
     print(f"architecture: {config.model.arch} ({config.preset}), {result.params:,} parameters")
     print(f"epochs: {result.epochs_completed} ({result.stopped}), best epoch {result.best_epoch}")
