@@ -10,6 +10,12 @@ architecture trains as the product trains it (``xla=auto``): the lstm XLA-compil
 machine, seed-bilstm as the seed ran it (Keras defaults, no XLA). For transparency the run also
 reports seed-bilstm with XLA forced on (``train_speedup_vs_seed_xla``) and the lstm without XLA.
 ``laptop_wall_s`` is the whole `train()` call: scan (cached), tokenize, epochs, bundle (target <= 300).
+
+GPU: ``"gpu"`` names the first CUDA GPU, or is ``"none"``. With a GPU, the lstm laptop model is
+timed on it as a GPU run trains (cuDNN LSTM, mixed float16, the device batch rule:
+``strategy.device_batch_size``) and on the CPU (``/CPU:0``, the preset's batch, XLA as on a
+CPU-only machine): ``gpu_notes_per_second``, ``cpu_notes_per_second``, ``gpu_speedup`` (target
+>= 30). Without one, ``cpu_notes_per_second`` is the lstm figure above and the GPU keys are null.
 """
 
 from __future__ import annotations
@@ -19,20 +25,27 @@ import tempfile
 import time
 
 
-def _targets_per_s(arch: str, corpus, tokenizer, steps: int, xla: str = "auto") -> dict:
+def _targets_per_s(arch: str, corpus, tokenizer, steps: int, xla: str = "auto", *, gpu: bool = False) -> dict:
     import dataclasses
 
     from jukebox_gui.core.ml.config import preset
     from jukebox_gui.core.ml.dataset import make_dataset, pack, plan_epochs, targets_in
-    from jukebox_gui.core.ml.models import build_model, compile_model, use_xla
+    from jukebox_gui.core.ml.models import build_model, compile_model, use_mixed_precision, use_xla
+    from jukebox_gui.core.ml.strategy import device_batch_size
 
     config = dataclasses.replace(preset("laptop", arch), xla=xla)
+    mixed = False
+    if gpu:  # as a GPU run trains: the device batch, mixed float16 (auto), cuDNN (XLA off: use_xla)
+        config = dataclasses.replace(config, device_batch=True, max_windows_per_epoch=0)
+        config = dataclasses.replace(config, batch_size=device_batch_size(config))
+        mixed = use_mixed_precision(config)
     packed = pack(list(corpus.sequences))
     plan = plan_epochs(packed, config, 0, 1)
     warm = 2
     need = (warm + steps) * config.batch_size
     windows = plan.windows[:need]
-    model = compile_model(build_model(config.model, tokenizer.vocab_size), config)
+    model = compile_model(build_model(config.model, tokenizer.vocab_size, mixed_precision=mixed), config,
+                          mixed_precision=mixed)
     ds = make_dataset(packed, windows, config, tokenizer.pad_id)
     iterator = iter(ds)
     for _ in range(warm):
@@ -45,7 +58,36 @@ def _targets_per_s(arch: str, corpus, tokenizer, steps: int, xla: str = "auto") 
     elapsed = time.perf_counter() - start
     targets = targets_in(windows[warm * config.batch_size:], config)
     return {"targets_per_s": targets / elapsed, "steps": steps, "batch_size": config.batch_size,
-            "seconds": elapsed, "xla": use_xla(config)}
+            "seconds": elapsed, "xla": use_xla(config), "mixed_precision": mixed}
+
+
+def _notes_per_token(corpus, tokenizer) -> float:
+    import numpy as np
+
+    note = np.zeros(int(tokenizer.vocab_size), dtype=bool)
+    note[tokenizer.ids_of_type("Pitch") + tokenizer.ids_of_type("PitchDrum")] = True
+    flat = np.concatenate([np.asarray(s) for s in corpus.sequences])
+    return float(note[flat].mean())
+
+
+def _gpu_figures(corpus, tokenizer, steps: int, cpu_lstm: dict) -> dict:
+    """GPU vs CPU notes/s of the lstm laptop model ("gpu": "none" without a CUDA GPU)."""
+    import tensorflow as tf
+
+    per_note = _notes_per_token(corpus, tokenizer)
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return {"gpu": "none", "gpu_notes_per_second": None, "gpu_speedup": None,
+                "cpu_notes_per_second": round(cpu_lstm["targets_per_s"] * per_note, 1)}
+    name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", gpus[0].name)
+    with tf.device("/GPU:0"):
+        on_gpu = _targets_per_s("lstm", corpus, tokenizer, steps, gpu=True)
+    with tf.device("/CPU:0"):  # the CPU figure as a CPU-only machine trains (XLA on for the lstm)
+        on_cpu = _targets_per_s("lstm", corpus, tokenizer, max(4, steps // 2), xla="on")
+    gpu_nps, cpu_nps = on_gpu["targets_per_s"] * per_note, on_cpu["targets_per_s"] * per_note
+    return {"gpu": name, "gpu_count": len(gpus), "gpu_batch_size": on_gpu["batch_size"],
+            "gpu_mixed_precision": on_gpu["mixed_precision"], "gpu_notes_per_second": round(gpu_nps, 1),
+            "cpu_notes_per_second": round(cpu_nps, 1), "gpu_speedup": round(gpu_nps / cpu_nps, 1)}
 
 
 def main(argv: list[str]) -> dict:
@@ -77,6 +119,7 @@ def main(argv: list[str]) -> dict:
         "lstm_no_xla_targets_per_s": round(ours_plain["targets_per_s"], 1),
         "seed_bilstm_xla_targets_per_s": round(seed_xla["targets_per_s"], 2),
         "train_speedup_vs_seed_xla": round(ours["targets_per_s"] / seed_xla["targets_per_s"], 1),
+        **_gpu_figures(corpus, tokenizer, args.steps, ours),
     }
     if not args.quick:
         from jukebox_gui.core.ml.config import preset
