@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="the take's instruments, from those the model has seen: names or families "
                             "(piano,bass,drums; \"fingered bass\"; p33 for a program number) or a count (3); "
                             "default: the band of one corpus piece")
+    music.add_argument("--style", metavar="NAME|BLEND",
+                       help="for a model of several styles: one style (irish) or a blend of them "
+                            "(irish=0.7,bach=0.3); default: all of the model's styles, equal weights")
     music.add_argument("--max-copy-bars", type=float, default=2.0, metavar="B",
                        help="longest stretch that may match a training file before the take is regenerated (default 2)")
     music.add_argument("--no-style-check", dest="style_check", action="store_false",
@@ -69,7 +72,7 @@ def _config(args: argparse.Namespace) -> GenerationConfig:
         top_p=args.top_p, repetition_penalty=args.repetition_penalty, seed=args.seed, primer=args.primer,
         primer_bars=args.primer_bars, tempo=args.tempo, program=args.program, instruments=args.instruments,
         max_copy_bars=args.max_copy_bars, style_check=args.style_check, form=args.form or None, section_bars=args.section_bars,
-        second_endings=args.second_endings,
+        second_endings=args.second_endings, style=args.style,
     ).validate()
 
 
@@ -96,6 +99,10 @@ def summary(report: dict) -> list[str]:
     else:
         flag = "ok" if originality["ok"] else f"OVER THE {originality['limit_bars']:g}-BAR LIMIT"
         lines.append(f"  longest copy: {originality['message']} [{flag}]")
+    styles = report.get("styles")
+    if styles:
+        blend = ", ".join(f"{n} {w:.0%}" for n, w in styles["styles"].items())
+        lines.append(f"  style: {blend} (palette of {styles['palette_of']})")
     style = report.get("style") or {}
     if style.get("checked"):
         tries = f" (attempt {report['attempt']} of {report['attempts_made']})" if report["attempts_made"] > 1 else ""

@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train a music model on a folder of MIDI files (or demo:irish) and write a model bundle. "
                     "A checkpoint is written after every epoch; Ctrl-C stops within one batch and "
                     "`--resume` continues from the last completed epoch.")
-    parser.add_argument("corpus", metavar="CORPUS", help="a folder of MIDI files, or demo:NAME (see `jukebox corpus list`)")
+    parser.add_argument("corpus", metavar="CORPUS", nargs="+",
+                        help="a folder of MIDI files, or demo:NAME (see `jukebox corpus list`); several of them "
+                             "train one model of several styles, each named after its folder or NAME=FOLDER")
     parser.add_argument("--out", required=True, metavar="BUNDLE",
                         help="the bundle folder to write; a bare name (no '/') goes to the user's models folder")
     parser.add_argument("--arch", choices=ARCHITECTURES, default=DEFAULT_ARCH,
@@ -121,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
 
     display = _Display()
     try:
-        result = train(args.corpus, out, config, progress=display, cancel=cancel, resume=args.resume,
+        from .train_styles import corpus_source
+
+        result = train(corpus_source(args.corpus), out, config, progress=display, cancel=cancel, resume=args.resume,
                        from_bundle=args.from_bundle)
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -140,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"token stream: leaves out {' and '.join(result.left_out)} tokens "
               f"(the corpus has one {' and one '.join(k.lower() for k in result.left_out)}; --full-tokens keeps them)")
     print(f"melody (held-out files): {melody_verdict(result.melody)}")
+    from .train_styles import style_lines
+
+    for line in style_lines(result.bundle_path):
+        print(line)
     if result.fill is not None:
         print(f"infilling (held-out files): {result.fill['verdict']}")
     return 0

@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ FORMAT = "jukebox-tokenizer"
 FORMAT_VERSION = 1
 SPECIAL_TOKENS = ("PAD", "BOS", "EOS")
 INFILL_TOKENS = ("Gap", "Fill")
+STYLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,39}")  # MidiTok special tokens hold one "_"
 _ENCODE_TPQ = 480
 
 
@@ -76,6 +78,9 @@ class TokenizerConfig:
     # Two more special tokens for bar infilling (core.data.fill_layout): ``Gap`` marks where bars
     # are missing, ``Fill`` starts them after the music on both sides.
     infill: bool = False
+    # One special token per style (``Style_irish``...) for a model of several corpora
+    # (core.data.styles): it stands in for BOS at the start of every training window.
+    styles: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.num_velocities < 1 or self.num_velocities > 127:
@@ -96,6 +101,9 @@ class TokenizerConfig:
             num, _, den = str(sig).partition("/")
             if not (num.isdigit() and den.isdigit() and int(num) > 0 and int(den) in (1, 2, 4, 8, 16, 32, 64)):
                 raise TokenizerError(f"bad time signature {sig!r} (expected like '3/4')")
+        if len(set(self.styles)) != len(self.styles) or not all(
+                isinstance(n, str) and STYLE_NAME.fullmatch(n) for n in self.styles):
+            raise TokenizerError(f"style names must be distinct words of letters, digits, '-' or '.', got {self.styles}")
 
     def to_miditok(self) -> Any:
         from miditok import TokenizerConfig as MTConfig
@@ -111,7 +119,8 @@ class TokenizerConfig:
             drums_pitch_range=tuple(self.drum_pitch_range),
             beat_res={(int(a), int(b)): int(r) for a, b, r in self.beat_res},
             num_velocities=self.num_velocities,
-            special_tokens=list(SPECIAL_TOKENS + (INFILL_TOKENS if self.infill else ())),
+            special_tokens=list(SPECIAL_TOKENS + (INFILL_TOKENS if self.infill else ())
+                                + tuple(f"Style_{n}" for n in self.styles)),
             use_tempos=self.use_tempos,
             num_tempos=self.num_tempos,
             tempo_range=tuple(self.tempo_range),
@@ -164,6 +173,8 @@ class Tokenizer:
         self.fill_id = base.get("Fill_None")
         self._specials = {self.pad_id, self.bos_id, self.eos_id} | {
             i for i in (self.gap_id, self.fill_id) if i is not None}
+        self.style_ids = {n: base[f"Style_{n}"] for n in self.config.styles}  # name -> id, config order
+        self._specials |= set(self.style_ids.values())
         self._velocities = [int(v) for v in self._tok.velocities]
 
     @property
@@ -422,6 +433,8 @@ def _identity_config(config: TokenizerConfig) -> dict[str, Any]:
     for key, default in _SLIM_DEFAULTS.items():
         if data.get(key) == default:
             data.pop(key, None)
+    if not data.get("styles"):
+        data.pop("styles", None)
     return data
 
 

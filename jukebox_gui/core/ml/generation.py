@@ -97,6 +97,9 @@ class GenerationConfig:
     repeat_bars: bool = True
     # every instrument of the take's band comes in during its first two bars (core.ml.instruments)
     full_band: bool = True
+    # a model of several styles (core.ml.style_decoder): "irish", or a blend "irish=0.7,bach=0.3";
+    # None: every style of the model, equal weights
+    style: str | None = None
 
     def validate(self) -> "GenerationConfig":
         self.sampling.validate()
@@ -120,6 +123,10 @@ class GenerationConfig:
             parse_spec(self.instruments)
             if self.program is not None:
                 raise GenerationError("choose either one program or a set of instruments, not both")
+        if self.style is not None:
+            from .style_decoder import parse_style
+
+            parse_style(self.style)
         if not (1 <= self.max_attempts <= 50):
             raise GenerationError(f"max attempts must be between 1 and 50, got {self.max_attempts}")
         if self.max_copy_bars <= 0 or self.max_run < 1 or self.max_silence_bars <= 0:
@@ -334,14 +341,25 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         prefix, primer_score = _given_prefix(prefix_ids, tokenizer), None
     else:
         prefix, primer_score = load_primer(config, tokenizer)
+    from .style_decoder import resolve_styles
+
+    styles = resolve_styles(bundle, config.style)  # a model of several styles: which, and its palette
+    if styles is not None:
+        prefix = styles.prefix(prefix, tokenizer.bos_id)
     index = (getattr(bundle, "extras", None) or {}).get("originality")
     finder = CopyFinder(index) if index else None
     profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
     palette = valid_palette((getattr(bundle, "extras", None) or {}).get("palette"))
+    if styles is not None and styles.profile:
+        profile = styles.profile
+    if styles is not None and valid_palette(styles.palette):
+        palette = valid_palette(styles.palette)
     palette_limits = take_limits(grammar, palette)
     primer_programs = checks.programs_by_notes(RemiState(grammar).feed(prefix).notes) if len(prefix) > 1 else []
     started = time.perf_counter()
     decoder = decoder or make_decoder(bundle)
+    if styles is not None:
+        decoder = styles.decoder(decoder)  # one row per style, their probabilities mixed
     load_s = time.perf_counter() - started
 
     attempts: list[tuple] = []  # (copied, misses, copy bars, attempt, tokens, score, info, copy, new part, metrics)
@@ -427,6 +445,8 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                    "tokens_per_second": round(total_tokens / sampling_s, 1) if sampling_s else 0.0,
                    "decoder": type(decoder).__name__},
     }
+    if styles is not None:
+        report["styles"] = styles.report(metrics)
     if report["palette"].get("checked"):
         report["palette"]["band_entries"] = info.get("band_entries", 0)
     if primer_score is not None:

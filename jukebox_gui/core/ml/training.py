@@ -75,7 +75,12 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = F
     tokenizer given, the stream leaves out the tokens this corpus does not need (``slim_config``)."""
     from ..data.corpus import TokenizedCorpus, tokenize_corpus
     from ..data.scan import CorpusReport, scan
+    from ..data.styles import is_styled_source
 
+    if is_styled_source(source):  # several folders, each a style (core.ml.styles)
+        from .styles import prepare_corpus
+
+        return prepare_corpus(source, tokenizer, emit, cancel, slim=slim, infill=infill)
     if isinstance(source, TokenizedCorpus):
         if tokenizer is None:
             raise TrainingError("training on an already tokenized corpus needs its tokenizer")
@@ -136,6 +141,9 @@ def _corpus_extras(corpus: Any, tokenizer: Any, report: Any, emit) -> dict[str, 
     if named:
         extras["corpus_metrics"] = corpus_profile([s for _, s in named])
         extras["originality"] = build_index(named)
+    from .styles import extras as style_extras
+
+    extras.update(style_extras(corpus, tokenizer, named))  # per-style palette and profile (styles.json)
     return extras
 
 
@@ -176,7 +184,12 @@ def _melody(model: Any, tokenizer: Any, config: TrainConfig, train_seqs, val_seq
     emit(Stage("evaluating", "measuring melody on the held-out files (pitch loss vs n-gram baselines)"))
     if len(val_seqs) > MELODY_PIECES:  # a big corpus: evenly spaced held-out pieces, bounded time
         val_seqs = [val_seqs[i] for i in np.linspace(0, len(val_seqs) - 1, MELODY_PIECES).astype(np.int64)]
-    report = melody_report(model, tokenizer, config, train_seqs, val_seqs)
+    from .styles import is_styled, melody
+
+    report = (melody(model, tokenizer, config, train_seqs, val_seqs) if is_styled(tokenizer)
+              else melody_report(model, tokenizer, config, train_seqs, val_seqs))
+    if report is None:
+        return None
     report["verdict"] = melody_verdict(report)
     return report
 
@@ -203,6 +216,11 @@ def _fill_samples(train_seqs, tokenizer: Any, config: TrainConfig) -> list[np.nd
         continuation = min(continuation, config.max_windows_per_epoch)
     count = min(20_000, int(3 * continuation * share / (1.0 - share)) + config.batch_size)
     rng = np.random.default_rng([config.seed, 7])
+    from .dataset import STYLE_BALANCE
+    from .styles import fill_samples, is_styled
+
+    if is_styled(tokenizer):  # per style, each sample opening with its style's token
+        return fill_samples(train_seqs, tokenizer, count, config.model.seq_len, rng, STYLE_BALANCE)
     return training_fill_samples(train_seqs, tokenizer, count, config.model.seq_len, rng)
 
 
@@ -212,7 +230,10 @@ def _fill(model: Any, tokenizer: Any, config: TrainConfig, val_seqs, emit) -> di
     from .fill_eval import fill_report, fill_verdict
 
     emit(Stage("evaluating", "measuring gap filling on the held-out files (both sides vs the left side only)"))
-    report = fill_report(model, tokenizer, config, val_seqs, seed=config.seed)
+    from .styles import fill as style_fill, is_styled
+
+    report = (style_fill(model, tokenizer, config, val_seqs, config.seed) if is_styled(tokenizer)
+              else fill_report(model, tokenizer, config, val_seqs, seed=config.seed))
     if report is not None:
         report["verdict"] = fill_verdict(report)
     return report
@@ -288,6 +309,7 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
     import keras
 
     from .dataset import make_dataset, pack, plan_epochs, split_sequences, validation_windows
+    from .styles import summary as style_summary
     from .models import build_model, compile_model, count_params, use_mixed_precision
     from .strategy import check_agreement, is_chief, prepare_model, task_name
 
@@ -304,9 +326,16 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
     # Split by corpus-relative name, so the same folder splits the same wherever it lies; the
     # held-out names go into training.json (evaluation and benchmarks score exactly those files).
     names = [relative_name(p, report.folder if report is not None else None) for p in corpus.paths]
-    train_seqs, val_seqs = split_sequences(list(corpus.sequences), names, config.val_fraction, config.seed)
-    _train_names, held_names = split_sequences(names, names, config.val_fraction, config.seed)
-    packed, packed_val = pack(train_seqs, _fill_samples(train_seqs, tokenizer, config)), pack(val_seqs)
+    strata = getattr(corpus, "styles", None)  # a corpus of several styles is split style by style
+    train_seqs, val_seqs = split_sequences(list(corpus.sequences), names, config.val_fraction, config.seed,
+                                           strata=strata)
+    _train_names, held_names = split_sequences(names, names, config.val_fraction, config.seed, strata=strata)
+    from .styles import check_arch, style_ids
+
+    check_arch(config, tokenizer)
+    styles = style_ids(tokenizer)  # a model of several styles: each window sees its piece's style token
+    packed = pack(train_seqs, _fill_samples(train_seqs, tokenizer, config), style_ids=styles)
+    packed_val = pack(val_seqs, style_ids=styles)
     pad_id = int(getattr(tokenizer, "pad_id", 0))
     val_ds = make_dataset(packed_val, validation_windows(packed_val, config), config, pad_id, drop_remainder=False)
     pitch_ids = _pitch_id_range(tokenizer) if config.transpose else None
@@ -431,6 +460,7 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
         "fine_tuned_from": str(base.path) if base is not None else None,
         "melody": melody,
         "fill": fill,
+        "styles": style_summary(corpus, tokenizer, packed, config, train_seqs, val_seqs),
     }
     emit(Stage("saving", f"writing the bundle {out}"))
     from .bundle import save_bundle

@@ -32,6 +32,7 @@ class KerasWindowDecoder:
         self.pad_id = pad_id
         self.vocab_size = int(model.get_layer("logits").units)
         self._run = tf.function(self._graph, input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        self.anchor: np.ndarray | None = None  # per row, the window's first token (a style model's style)
         self.reset(1)
 
     def _graph(self, ids):
@@ -45,7 +46,11 @@ class KerasWindowDecoder:
     def step(self, ids: Any) -> np.ndarray:
         ids = step_ids(ids, self.batch, np.int32)
         self.history = np.concatenate([self.history, ids[:, None]], axis=1)[:, -self.length:]
-        return self._run(tf.constant(self.history)).numpy()
+        window = self.history
+        if self.anchor is not None and not self.fixed:
+            window = window.copy()
+            window[:, 0] = self.anchor
+        return self._run(tf.constant(window)).numpy()
 
     def feed(self, prefix: Any) -> np.ndarray:
         return feed_by_steps(self.step, prefix_ids(prefix, self.batch, np.int32))

@@ -115,6 +115,9 @@ class NumpyTransformerDecoder:
         self.seq_len = int(self.positions.shape[0])
         self.keep = max(1, self.seq_len // 2)
         self.vocab_size = int(self.out_kernel.shape[1])
+        # per row, the token put at position 0 when the window slides: a style model's style token
+        # (core.ml.style_decoder), as every training window of that style began with it; None: keep
+        self.anchor: np.ndarray | None = None
         self.reset(1)
 
     # -- state ---------------------------------------------------------------------------------
@@ -157,6 +160,8 @@ class NumpyTransformerDecoder:
     def _slide(self) -> None:
         """Cache full: re-encode the last ``keep`` tokens at positions 0..keep-1."""
         recent = self.tokens[:, self.seq_len - self.keep:].copy()
+        if self.anchor is not None:
+            recent[:, 0] = self.anchor
         self.length = 0
         self.seen -= self.keep
         self.window_start = self.seen

@@ -1,0 +1,167 @@
+"""Choosing and blending styles when generating from a model of several styles (``core.ml.styles``).
+
+``--style irish``: the take opens with ``Style_irish`` where a one-corpus take has ``BOS`` (every
+training window of an Irish piece began with it), and keeps to the Irish palette (metres, tempos,
+instruments) and the Irish style-check ranges. ``--style irish=0.7,bach=0.3``: :class:`StyleDecoder`
+runs the decoder with one row per style, each conditioned on its style token, feeds every row the
+same sampled token, and returns the log of the weighted mixture of the rows' next-token
+probabilities; the take keeps to the palette of its heaviest style and is style-checked against
+the envelope of the blended styles' ranges (lowest p10 to highest p90). A model of several styles
+given no style blends them all with equal weights.
+
+When the decoder's window slides (the numpy transformer re-encodes its recent tokens), the token
+at the window's first position is replaced by the row's style token (``anchor``), as in training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..data.tokenizer import STYLE_NAME
+from ..errors import GenerationError
+
+
+def parse_style(spec: str) -> list[tuple[str, float]]:
+    """``irish`` | ``irish=0.7,bach=0.3`` | ``irish,bach`` (equal) -> [(name, weight)] summing to 1."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise GenerationError("a style is a name (irish) or a blend (irish=0.7,bach=0.3)")
+    out: list[tuple[str, float]] = []
+    for part in spec.split(","):
+        name, eq, weight = part.strip().partition("=")
+        name = name.strip()
+        if not STYLE_NAME.fullmatch(name):
+            raise GenerationError(f"bad style name {name!r} in {spec!r} (a blend reads irish=0.7,bach=0.3)")
+        if eq:
+            try:
+                value = float(weight)
+            except ValueError:
+                raise GenerationError(f"the weight of {name} must be a number, got {weight.strip()!r}") from None
+            if not np.isfinite(value) or value <= 0:
+                raise GenerationError(f"the weight of {name} must be a positive number, got {weight.strip()}")
+        else:
+            value = 1.0
+        if any(n == name for n, _w in out):
+            raise GenerationError(f"the style {name} is named twice in {spec!r}")
+        out.append((name, value))
+    total = sum(w for _n, w in out)
+    return [(n, w / total) for n, w in out]
+
+
+def _styles_extra(bundle: Any) -> dict[str, Any]:
+    blob = (getattr(bundle, "extras", None) or {}).get("styles") or {}
+    return blob.get("styles") if isinstance(blob.get("styles"), dict) else {}
+
+
+def envelope(profiles: list[dict]) -> dict[str, dict[str, float]]:
+    """The widest range over several corpus profiles: min p10, max p90 (p50: the mean)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in sorted({k for p in profiles for k in p}):
+        rows = [p[name] for p in profiles if isinstance(p.get(name), dict)]
+        if len(rows) < len(profiles):
+            continue
+        out[name] = {"p10": min(r["p10"] for r in rows), "p50": float(np.mean([r["p50"] for r in rows])),
+                     "p90": max(r["p90"] for r in rows), "min": min(r["min"] for r in rows),
+                     "max": max(r["max"] for r in rows), "count": int(sum(r.get("count", 0) for r in rows))}
+    return out
+
+
+@dataclass
+class StylePlan:
+    names: list[str]
+    weights: list[float]
+    ids: list[int]
+    palette: dict[str, Any] | None = None   # the heaviest style's
+    profile: dict[str, Any] = field(default_factory=dict)
+    ranges: dict[str, dict] = field(default_factory=dict)  # style -> its corpus profile
+    chosen: bool = True                     # False: the model's every style, no --style given
+
+    @property
+    def single(self) -> bool:
+        return len(self.names) == 1
+
+    def decoder(self, inner: Any) -> "StyleDecoder":
+        return inner if isinstance(inner, StyleDecoder) else StyleDecoder(inner, self.ids, self.weights)
+
+    def prefix(self, prefix: list[int], bos_id: int) -> list[int]:
+        """A one-style take opens with its style token instead of BOS."""
+        if self.single and prefix and prefix[0] == bos_id:
+            return [self.ids[0], *prefix[1:]]
+        return prefix
+
+    def report(self, metrics: dict[str, float]) -> dict[str, Any]:
+        return {"styles": dict(zip(self.names, (round(w, 4) for w in self.weights))),
+                "given": self.chosen, "palette_of": self.names[int(np.argmax(self.weights))],
+                "corpus_range": {n: {k: v for k, v in r.items() if k in metrics} for n, r in self.ranges.items()}}
+
+
+def resolve_styles(bundle: Any, spec: str | None) -> StylePlan | None:
+    """The plan for ``spec`` on this bundle (None: a one-corpus model and no style asked for)."""
+    style_ids = dict(getattr(bundle.tokenizer, "style_ids", None) or {})
+    if not style_ids:
+        if spec:
+            raise GenerationError(f"this model has no styles (it was trained on one corpus), so --style {spec} "
+                                  "cannot apply; its styles: none")
+        return None
+    chosen = bool(spec)
+    parts = parse_style(spec) if spec else [(n, 1.0 / len(style_ids)) for n in style_ids]
+    unknown = [n for n, _w in parts if n not in style_ids]
+    if unknown:
+        raise GenerationError(f"this model has no style {', '.join(unknown)}; its styles: {', '.join(style_ids)}")
+    extra = _styles_extra(bundle)
+    names, weights = [n for n, _ in parts], [w for _, w in parts]
+    heaviest = names[int(np.argmax(weights))]
+    ranges = {n: (extra.get(n) or {}).get("corpus_metrics") or {} for n in names}
+    profile = ranges[heaviest] if len(names) == 1 else envelope([ranges[n] for n in names if ranges[n]])
+    return StylePlan(names, weights, [int(style_ids[n]) for n in names], (extra.get(heaviest) or {}).get("palette"),
+                     profile, ranges, chosen)
+
+
+class StyleDecoder:
+    """A step decoder of one row per style; the logits it returns are the log of the weighted
+    mixture of the rows' probabilities (one style: the row's own logits, unchanged)."""
+
+    def __init__(self, inner: Any, style_ids: list[int], weights: list[float]) -> None:
+        self.inner = inner
+        self.style_ids = np.asarray(style_ids, dtype=np.int64)
+        self.log_weights = np.log(np.asarray(weights, dtype=np.float64))
+        self.vocab_size = int(getattr(inner, "vocab_size", 0))
+        self.batch = 1
+        self._fresh = True
+        self.reset(1)
+
+    def reset(self, batch: int = 1) -> None:
+        if batch != 1:
+            raise GenerationError("a style blend decodes one take at a time")
+        self.inner.reset(len(self.style_ids))
+        if hasattr(self.inner, "anchor"):
+            self.inner.anchor = self.style_ids.copy()
+        self._fresh = True
+
+    def _mix(self, logits: np.ndarray) -> np.ndarray:
+        logits = np.asarray(logits, dtype=np.float64)
+        if len(self.style_ids) == 1:
+            return logits.astype(np.float32)
+        logits = logits - logits.max(axis=-1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        mixed = log_probs + self.log_weights[:, None]
+        top = mixed.max(axis=0, keepdims=True)
+        return (top + np.log(np.exp(mixed - top).sum(axis=0, keepdims=True))).astype(np.float32)
+
+    def feed(self, ids: Any) -> np.ndarray:
+        rows = np.array(np.broadcast_to(np.asarray(ids, dtype=np.int64).reshape(1, -1),
+                                        (len(self.style_ids), np.asarray(ids).size)))
+        if self._fresh and rows.shape[1]:
+            rows[:, 0] = self.style_ids  # each row opens with its style token, as its training windows did
+        self._fresh = False
+        return self._mix(self.inner.feed(rows))
+
+    def step(self, ids: Any) -> np.ndarray:
+        token = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if token.size != 1:
+            raise GenerationError("a style blend decodes one take at a time")
+        if self._fresh:
+            return self.feed(token)
+        return self._mix(self.inner.step(np.repeat(token, len(self.style_ids))))
