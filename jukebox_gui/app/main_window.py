@@ -24,7 +24,7 @@ from .open_paths import DropFilter, OpenDialog
 from .pages.corpus_page import CorpusPage
 from .pages.generate_page import GeneratePage
 from .pages.models_page import ModelsPage
-from .pages.opened_take import TakeOpener, adopt_restored, primer_path
+from .pages.opened_take import TakeOpener, primer_path
 from .pages.train_page import TrainPage
 from .settings import SessionState, Settings
 from .widgets.notice_bar import NoticeBar
@@ -48,7 +48,6 @@ class MainWindow(QMainWindow):
         self.models_page = ModelsPage(self.jobs)
         self.generate_page = GeneratePage(self.jobs, self.settings)
         self.pages = [self.corpus_page, self.train_page, self.models_page, self.generate_page]
-        adopt_restored(self.generate_page)  # opened files restored from the takes store keep their label
         self.opener = TakeOpener(self.generate_page)
         self.opener.problems.connect(self._open_problems)
         self.open_dialog: OpenDialog | None = None
@@ -119,6 +118,7 @@ class MainWindow(QMainWindow):
         self._action(export_menu, "MIDI…", lambda: self._export("midi"), "Ctrl+E")
         self._action(export_menu, "MusicXML…", lambda: self._export("musicxml"), "Ctrl+Shift+E")
         self._action(export_menu, "WAV…", lambda: self._export("wav"))
+        self._action(export_menu, "Stems (one WAV per instrument)…", lambda: self._export("stems"))
         self._action(export_menu, "Open in MuseScore", lambda: self._export("musescore"), "Ctrl+M")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -222,7 +222,10 @@ class MainWindow(QMainWindow):
         if self.generate_page.current_take() is None:
             self.statusBar().showMessage("No take to export yet: generate one first.", 4000)
             return
-        self.generate_page.export(kind)
+        if kind == "stems":
+            self.generate_page.export_stems()
+        else:
+            self.generate_page.export(kind)
 
     def _generate(self) -> None:
         self.show_page(3)

@@ -38,6 +38,7 @@ GENERATION_FIELDS: dict[str, tuple[type, float, float, bool]] = {
     "primer_bars": (int, 1, 64, True),
     "tempo": (float, 0.0, 300.0, True),
     "program": (int, 0, 127, True),
+    "instruments": (str, 0, 200, True),
     "form": (str, 0, 512, True),
     "section_bars": (int, 1, 64, True),
 }

@@ -359,8 +359,6 @@ def show_soundfont_dialog(window) -> SoundFontDialog:
 
 
 def _changed(window, path: str) -> None:
-    page = window.generate_page
-    if hasattr(page, "forget_audio"):  # GeneratePage.forget_audio is being added by another change
-        page.forget_audio()
+    window.generate_page.forget_audio()  # audio rendered with the old SoundFont is not heard again
     name = Path(path).name if path else "the bundled SoundFont"
     window.statusBar().showMessage(f"Renders now use {name}: press Render audio to hear it.", 8000)

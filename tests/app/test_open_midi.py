@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication
 
 from jukebox_gui.app.main import parse_args, start_window
 from jukebox_gui.app.main_window import MainWindow
-from jukebox_gui.app.pages.opened_take import OpenedTakeEntry
 
 WAIT_MS = 60_000
 
@@ -72,7 +71,7 @@ def test_file_open_shows_a_multitrack_take_that_renders_and_survives_restart(qtb
         dialog.accept()
     [entry] = blocker.args[0]
     page = w.generate_page
-    assert isinstance(entry, OpenedTakeEntry)
+    assert entry.opened
     assert w.stack.currentWidget() is page
     assert _labels(w) == ["test02.mid · opened · 163 notes · 18 s"]
     assert page.current_take() is entry
@@ -98,7 +97,7 @@ def test_file_open_shows_a_multitrack_take_that_renders_and_survives_restart(qtb
 
     again = window()
     assert _labels(again) == ["test02.mid · opened · 163 notes · 18 s"]
-    assert isinstance(again.generate_page.takes[0], OpenedTakeEntry)
+    assert again.generate_page.takes[0].opened
     assert again.generate_page.takes[0].score.note_count == 163
 
 

@@ -118,7 +118,7 @@ def test_probe_reports_fluidsynth_refusal_in_plain_words(tmp_path, bundled):
 @pytest.fixture
 def multitrack_take(real_midi_files):
     """``make(page)``: a take of a real 4-track MIDI file, as an opened file is listed."""
-    from jukebox_gui.app.pages.opened_take import OpenedTakeEntry
+    from jukebox_gui.app.pages.take_entry import TakeEntry
     from jukebox_gui.core.ml.generation import Take
     from jukebox_gui.core.music.midi_io import read_midi
     from jukebox_gui.core.opened_takes import opened_report, opened_settings
@@ -127,7 +127,7 @@ def multitrack_take(real_midi_files):
 
     def make(page):
         score = read_midi(path)
-        return OpenedTakeEntry(1, Take(score=score, tokens=[], report=opened_report(path, score)),
-                               opened_settings(path), "")
+        return TakeEntry(1, Take(score=score, tokens=[], report=opened_report(path, score)),
+                         opened_settings(path), "")
 
     return make

@@ -104,11 +104,24 @@ class GeneratePage(QWidget):
         for program, name in enumerate(GM_PROGRAMS):
             self.program_combo.addItem(f"{program + 1}. {name}", program)
 
+        self.instruments_combo = QComboBox()  # the take's band (core.ml.instruments): a count or names
+        self.instruments_combo.setEditable(True)
+        self.instruments_combo.addItem("as in a corpus piece", None)
+        for count in range(2, 6):
+            self.instruments_combo.addItem(f"{count} instruments", str(count))
+        self.instruments_combo.lineEdit().setPlaceholderText("e.g. piano, bass, drums")
+        self.instruments_combo.setToolTip("The take's band, from the instruments the model has seen: a corpus "
+                                          "piece's band, a number of instruments, or names such as "
+                                          "\"piano, bass, drums\" (multi-instrument models)")
+
         form = QFormLayout()
         form.addRow("Model:", self.model_combo)
         form.addRow("Length (bars):", self.bars_spin)
-        form.addRow("Form:", self.form_edit)
-        form.addRow("Section bars:", self.section_bars)
+        form_row = QHBoxLayout()  # the form and the length of its sections share a row
+        form_row.addWidget(self.form_edit, 1)
+        form_row.addWidget(QLabel("bars each:"))
+        form_row.addWidget(self.section_bars)
+        form.addRow("Form:", form_row)
         form.addRow("Temperature:", self.temp_spin)
         form.addRow("Top-p:", self.top_p_spin)
         form.addRow("Top-k:", self.top_k_spin)
@@ -117,6 +130,7 @@ class GeneratePage(QWidget):
         form.addRow("Primer bars:", self.primer_bars)
         form.addRow("Tempo:", self.tempo_spin)
         form.addRow("Instrument:", self.program_combo)
+        form.addRow("Band:", self.instruments_combo)
 
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
@@ -152,9 +166,10 @@ class GeneratePage(QWidget):
         self.transport = Transport(self.audio.player)
         self.tracks_panel = TracksPanel()  # mute / solo / volume per track, Export stems…
         self.tracks_panel.setMinimumWidth(330)
-        self.tracks_panel.setMaximumWidth(380)
+        self.tracks_panel.setMaximumWidth(360)
         self.tracks_panel.mixChanged.connect(self.audio.apply_mix)
         self.tracks_panel.exportRequested.connect(self.export_stems)
+        self.tracks_panel.regenerateRequested.connect(lambda index: self.regen.regenerate_tracks([index]))
         self.transport.positionChanged.connect(self.piano_roll.set_playhead)
         self.piano_roll.seekRequested.connect(self.transport.seek)
         self.render_button = QPushButton("Render audio")
@@ -242,9 +257,19 @@ class GeneratePage(QWidget):
             "primer_bars": self.primer_bars.value() if primer else None,
             "tempo": float(self.tempo_spin.value()) or None,
             "program": self.program_combo.currentData(),
+            "instruments": self.instruments_spec(),
             "form": self.form_edit.text().strip() or None,
             "section_bars": self.section_bars.value(),
         }
+
+    def instruments_spec(self) -> str | None:
+        """The Band box as ``GenerationConfig.instruments``: None, a count ("3") or names."""
+        combo = self.instruments_combo
+        text = combo.currentText().strip()
+        index = combo.findText(text)
+        if index >= 0:
+            return combo.itemData(index)
+        return text or None
 
     # ---- generating ----------------------------------------------------------------------------
     def busy(self) -> bool:
@@ -311,38 +336,9 @@ class GeneratePage(QWidget):
     def restore_takes(self) -> str:
         """Open the takes store, resume the last session (used in the last 12 h) and list its takes.
         Returns a line for the status bar ('' when there was nothing to restore)."""
-        from ...core.takes_store import TakesStore
+        from .take_restore import restore_takes
 
-        try:
-            self.store = TakesStore()
-            previous = self.store.last_session()
-            self.session = self.store.resume_or_new()
-            self.store.clean(self.session)
-            stored = self.store.takes(self.session)
-        except JukeboxError as exc:
-            log.warning("the takes store is not available: %s", exc)
-            self.store = self.session = None
-            return f"Takes will not be kept on disk: {exc}"
-        self.takes_panel.bind(self.store, self.session)
-        lost = 0
-        for kept in stored:
-            try:
-                score = kept.load_score()
-            except JukeboxError as exc:
-                log.warning("cannot restore %s: %s", kept.id, exc)
-                lost += 1
-                continue
-            take = TakeEntry(kept.number, Take(score=score, tokens=kept.tokens, report=kept.report),
-                             kept.settings, kept.model)
-            take.stored = kept
-            self.add_take(take)
-        crashed = previous is not None and previous.open and previous.id == self.session
-        if not stored:
-            return ""
-        restored = f"{len(stored) - lost} takes" + (f" ({lost} damaged)" if lost else "")
-        if crashed:
-            return f"AI Jukebox did not close normally last time: its {restored} are back"
-        return f"Restored {restored} of this session"
+        return restore_takes(self)
 
     def _announce_restore(self) -> None:
         self.status.emit(self.restore_message)
@@ -391,6 +387,13 @@ class GeneratePage(QWidget):
         if "program" in values:
             program = values["program"]
             self.program_combo.setCurrentIndex(0 if program is None else max(0, self.program_combo.findData(program)))
+        if "instruments" in values:
+            spec = values["instruments"]
+            index = self.instruments_combo.findData(spec) if spec else 0
+            if index >= 0:
+                self.instruments_combo.setCurrentIndex(index)
+            else:
+                self.instruments_combo.setEditText(str(spec))
 
     def listed_take(self) -> TakeEntry | None:
         """The take selected in the list (variants being auditioned hang off it)."""

@@ -4,8 +4,8 @@ kept in the takes store like a generated take, listed under its file name, then 
 piano roll, rendered, played, exported, regenerated in part or continued as a primer like any take.
 
 Only the Generate page's public API is used (``add_take``, ``TakeEntry``, ``store``, ``session``,
-``jobs``, ``takes``, ``takes_panel.refresh_row``). Takes restored after a restart come back as
-plain ``TakeEntry`` rows; ``adopt_restored`` gives the opened ones their label again.
+``jobs``, ``takes``). A row knows from its settings that it was opened (``TakeEntry.opened``), so
+takes restored after a restart keep their label.
 """
 
 from __future__ import annotations
@@ -17,43 +17,11 @@ from typing import Any, Iterable
 from PySide6.QtCore import QObject, Signal
 
 from ...core.ml.generation import Take
-from ...core.opened_takes import ORIGIN, OpenedFile
+from ...core.opened_takes import OpenedFile
 from ..workers import Worker
 from .generate_page import GeneratePage, TakeEntry
 
 log = logging.getLogger("jukebox.app.open")
-
-
-class OpenedTakeEntry(TakeEntry):
-    """A take that came from a file: labelled by its file name, no seed or model."""
-
-    def label(self) -> str:
-        star = "★ " if self.stored is not None and self.stored.starred else ""
-        return (f"{star}{self.name} · opened · {self.score.note_count} notes · "
-                f"{self.score.duration_seconds:.0f} s")
-
-    def tooltip(self) -> str:
-        length = self.report.get("length") or {}
-        return (f"Opened from {self.settings.get('source', '?')}\n"
-                f"{length.get('tracks', len(self.score.tracks))} instruments, {length.get('bars', '?')} bars")
-
-
-def is_opened(entry: Any) -> bool:
-    """True for a take that is an opened file (not a variant regenerated from one)."""
-    settings = getattr(entry, "settings", None) or {}
-    return settings.get("origin") == ORIGIN and "regenerated" not in settings
-
-
-def adopt_restored(page: GeneratePage) -> int:
-    """Give opened takes restored from the store (plain TakeEntry rows) their own label back.
-    Returns how many rows changed."""
-    changed = 0
-    for row, entry in enumerate(page.takes):
-        if type(entry) is TakeEntry and is_opened(entry):
-            entry.__class__ = OpenedTakeEntry  # same fields, its own label() and tooltip()
-            page.takes_panel.refresh_row(row)
-            changed += 1
-    return changed
 
 
 def open_files_worker(paths: list[Path], store: Any, session: str | None) -> Worker:
@@ -70,7 +38,7 @@ def open_files_worker(paths: list[Path], store: Any, session: str | None) -> Wor
 class TakeOpener(QObject):
     """Opens MIDI files as takes of ``page``, one worker per batch of files."""
 
-    opened = Signal(list)  # the OpenedTakeEntry rows added, in order
+    opened = Signal(list)  # the TakeEntry rows added, in order
     problems = Signal(list)  # one line per file that could not be opened (or kept on disk)
 
     def __init__(self, page: GeneratePage) -> None:
@@ -116,12 +84,12 @@ class TakeOpener(QObject):
         if problems:
             self.problems.emit(problems)
 
-    def _entry(self, result: OpenedFile) -> OpenedTakeEntry:
+    def _entry(self, result: OpenedFile) -> TakeEntry:
         from ...core.opened_takes import opened_settings
 
         stored = result.stored
         number = stored.number if stored is not None else max((t.number for t in self.page.takes), default=0) + 1
-        entry = OpenedTakeEntry(number, Take(score=result.score, tokens=[], report=result.report or {}),
+        entry = TakeEntry(number, Take(score=result.score, tokens=[], report=result.report or {}),
                                 opened_settings(result.path), "")
         entry.stored = stored
         entry.title = result.path.name

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, Q
 
 from ...core.errors import JukeboxError
 from ..workers import Worker
-from ..workers.infill import FillCheck, fill_check_worker, infill_worker
+from ..workers.infill import FillCheck, fill_check_worker, infill_worker, track_fill_worker
 
 if TYPE_CHECKING:
     from .generate_page import GeneratePage, TakeEntry
@@ -246,27 +246,72 @@ class RegenerateBar(QWidget):
         self.page._update_buttons()
         return self.worker
 
+    def regenerate_tracks(self, tracks: list[int]) -> Worker | None:
+        """Write the tracks ``tracks`` (indices) of the take shown anew under the others, in the
+        bars selected (else the whole take), as variants to audition like a selection's."""
+        from ...core.ml.track_fill import can_write_tracks
+        from ...core.music.gm_names import track_names
+
+        take = self.page.listed_take()
+        model = self.page.model_combo.currentData()
+        why = ("Regenerating…" if self.running() else NO_TAKE if take is None else NO_MODEL if not model
+               else "Wait for the take being generated" if self.page.worker is not None
+               and self.page.worker.is_running() else "")
+        check = self.checks.get(model) if not why else None
+        if not why and check is None:
+            self._start_check(model)
+            why = f"Checking {self.model_name()}… press again in a moment"
+        if not why and check.bundle is None:
+            why = f"{self.model_name()} cannot be opened: {check.why}"
+        if not why:
+            ok, reason = can_write_tracks(check.bundle)
+            why = "" if ok else f"{self.model_name()} cannot write one instrument under others: {reason}"
+        if why:
+            self.page.status.emit(why)
+            return None
+        selection = self.roll.selection()
+        names = [track_names(take.score)[i] for i in tracks]
+        settings = self.page.generation_settings()
+        variants = self.variants_spin.value()
+        worker = track_fill_worker(check, take.score, list(tracks), settings, variants, bars=selection)
+        worker.progress.connect(self.page._on_progress)
+        bars = selection or (0, len(take.score.bar_starts(take.score.end_beat + 1e-6)))
+        label = f"{', '.join(names)} anew"
+        worker.finished.connect(lambda made, t=take, s=settings, m=model, b=bars, w=label:
+                                self._filled(t, b, made, s, m, what=w))
+        worker.failed.connect(lambda message: self.page._failed(f"Regenerating {', '.join(names)} failed", message))
+        worker.cancelled.connect(lambda: self.page._job_done("Regenerating the track cancelled"))
+        self.page.progress.setRange(0, 0)
+        self.worker = self.page.jobs.start(worker)
+        where = f"bars {bars_text(*selection)}" if selection else "the whole take"
+        self.page.status.emit(f"Writing a new {', '.join(names)} part under the other tracks of {take.name}, "
+                              f"{where} ({variants} variant{'s' * (variants != 1)})…")
+        self.page._update_buttons()
+        return self.worker
+
     def _filled(self, take: "TakeEntry", bars: tuple[int, int], made: list, settings: dict[str, Any],
-                model: str) -> None:
+                model: str, what: str | None = None) -> None:
         from .generate_page import TakeEntry
 
         text = bars_text(*bars)
+        label = what or f"bars {text}"
         variants = []
         for k, core_take in enumerate(made, start=1):
             report = {**{key: take.report[key] for key in ("form",) if key in take.report}, **core_take.report}
             seed = report.get("seed", settings.get("seed"))
             values = {**take.settings, **{key: settings.get(key) for key in ("temperature", "top_p", "top_k")},
                       "seed": seed, "regenerated": {"of": take.stored.id if take.stored is not None else take.name,
-                                                    "bars": [bars[0] + 1, bars[1]], "variant": k}}
+                                                    "bars": [bars[0] + 1, bars[1]], "variant": k,
+                                                    **({"what": what} if what else {})}}
             core_take.report = report
             variant = TakeEntry(take.number, core_take, values, model)
-            variant.title = f"{take.name} · bars {text} v{k}"
+            variant.title = f"{take.name} · {label} v{k}"
             variants.append(variant)
-        self.page._job_done(f"{len(variants)} variant{'s' * (len(variants) != 1)} of bars {text}: "
+        self.page._job_done(f"{len(variants)} variant{'s' * (len(variants) != 1)} of {label}: "
                             "listen to them and keep one")
         before = (take.variants, take.variant_index)
         self.undo_stack.push(AuditionCommand(self, take, before, (variants, 1),
-                                             f"Regenerate bars {text} of {take.name}"))
+                                             f"Regenerate {label} of {take.name}"))
 
     # ---- auditioning -----------------------------------------------------------------------------
     def set_audition(self, entry: "TakeEntry", variants: list | None, index: int) -> None:
@@ -345,10 +390,13 @@ class RegenerateBar(QWidget):
             shown = take if k == 0 else variants[k - 1]
             button.setToolTip(f"{shown.name}: {shown.score.note_count} notes")
             button.setChecked(k == take.variant_index)
-        info = variants[0].report.get("infill") or {}
+        info = variants[0].report.get("infill") or variants[0].report.get("track_fill") or {}
         bars = info.get("bars") or [0, 0]
-        self.strip_label.setText(f"Bars {bars[0]}-{bars[1]} of {take.name}:" if bars[1] > bars[0]
-                                 else f"Bar {bars[0]} of {take.name}:")
+        where = f"bars {bars[0]}-{bars[1]}" if bars[1] > bars[0] else f"bar {bars[0]}"
+        if info.get("instruments"):
+            self.strip_label.setText(f"{', '.join(info['instruments'])} anew in {where} of {take.name}:")
+        else:
+            self.strip_label.setText(f"{where[0].upper()}{where[1:]} of {take.name}:")
         self.keep_button.setEnabled(take.variant_index > 0)
         self.keep_button.setText(f"Keep v{take.variant_index}" if take.variant_index else "Keep")
         self.keep_button.setToolTip("Add the variant shown to the takes (kept on disk like any take)"

@@ -7,6 +7,7 @@ from typing import Any
 
 from ...core.ml.generation import Take
 from ...core.music.score import Score
+from ...core.opened_takes import ORIGIN
 
 
 class TakeEntry:
@@ -42,13 +43,22 @@ class TakeEntry:
             return self.stored.name
         return self.title or f"Take {self.number}"
 
+    @property
+    def opened(self) -> bool:
+        """A MIDI file opened as a take (File > Open…), not generated nor a variant regenerated from one."""
+        return self.settings.get("origin") == ORIGIN and "regenerated" not in self.settings
+
     def label(self) -> str:
         score = self.score
         star = "★ " if self.stored is not None and self.stored.starred else ""
-        return (f"{star}{self.name} · seed {self.settings.get('seed')} · {score.note_count} notes · "
-                f"{score.duration_seconds:.0f} s")
+        made = "opened" if self.opened else f"seed {self.settings.get('seed')}"
+        return f"{star}{self.name} · {made} · {score.note_count} notes · {score.duration_seconds:.0f} s"
 
     def tooltip(self) -> str:
+        if self.opened:
+            length = self.report.get("length") or {}
+            return (f"Opened from {self.settings.get('source', '?')}\n"
+                    f"{length.get('tracks', len(self.score.tracks))} instruments, {length.get('bars', '?')} bars")
         return (f"{self.settings.get('bars')} bars, temperature {self.settings.get('temperature')}, "
                 f"top-p {self.settings.get('top_p')}, top-k {self.settings.get('top_k')}\nmodel {self.model}")
 

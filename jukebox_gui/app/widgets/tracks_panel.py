@@ -43,7 +43,13 @@ class TrackRow:
         self.volume_slider.setValue(VOLUME_STEPS)
         self.volume_slider.setAccessibleName(f"{name} volume")
         self.volume_slider.setToolTip(f"{name} volume: 100 %")
-        self.volume_slider.setFixedWidth(72)
+        self.volume_slider.setFixedWidth(56)
+        self.regenerate_button = QToolButton()
+        self.regenerate_button.setText("↻")
+        self.regenerate_button.setToolTip(f"Write a new {name} part under the other tracks, which stay as they "
+                                          "are (in the bars selected, or the whole take)")
+        self.regenerate_button.setAccessibleName(f"Regenerate {name}")
+        self.regenerate_button.setFixedWidth(26)
         self.show_heard(True)
 
     @property
@@ -93,6 +99,7 @@ class TracksPanel(QGroupBox):
 
     mixChanged = Signal()  # a mute, solo or volume changed (read gains() / audible())
     exportRequested = Signal()  # "Export stems…"
+    regenerateRequested = Signal(int)  # "↻" on a row: write that track anew under the others
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Tracks", parent)
@@ -129,7 +136,7 @@ class TracksPanel(QGroupBox):
             and len(score.tracks) == len(self.rows) else None
         for row in self.rows:
             for widget in (row.swatch, row.name_label, row.count_label, row.mute_button, row.solo_button,
-                           row.volume_slider):
+                           row.volume_slider, row.regenerate_button):
                 self._grid.removeWidget(widget)
                 widget.deleteLater()
         self.rows = []
@@ -140,8 +147,9 @@ class TracksPanel(QGroupBox):
         for i, track in enumerate(tracks):
             row = TrackRow(i, names[i], len(track.notes), colours[i], bool(track.is_drum))
             for col, widget in enumerate((row.swatch, row.name_label, row.count_label, row.mute_button,
-                                          row.solo_button, row.volume_slider)):
+                                          row.solo_button, row.volume_slider, row.regenerate_button)):
                 self._grid.addWidget(widget, i, col)
+            row.regenerate_button.clicked.connect(lambda _checked=False, k=i: self.regenerateRequested.emit(k))
             row.mute_button.toggled.connect(self._changed)
             row.solo_button.toggled.connect(self._changed)
             row.volume_slider.valueChanged.connect(lambda value, r=row: self._volume_changed(r, value))
