@@ -38,6 +38,11 @@ section's tokens whose last bar is sampled anew (``second_endings``); see :mod:`
 is then the form's total and the report's ``form`` lists the sections. The style check measures a
 form take as a score writes it (each section once: ``form.written``), as the corpus files are.
 
+Styles (a model of several corpora, :mod:`.style_decoder`): ``style="irish"`` opens the take with
+``Style_irish`` instead of BOS and uses that style's palette and corpus profile; a blend
+``"irish=0.7,bach=0.3"`` samples from the weighted mixture of one decoder row per style. The
+report's ``styles`` gives the weights and each style's corpus range.
+
 Same bundle + settings + seed -> the same tokens -> byte-identical MIDI.
 """
 
