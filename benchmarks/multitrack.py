@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> dict:
     ours, orig, rand = [0, 0], [0, 0], [0, 0]
     songs = 0
     registers = []
+    counts_new: list[int] = []
+    counts_old: list[int] = []
     fill_s = 0.0
     for path in sets["held_out"]:
         if songs >= args.songs:
@@ -144,6 +146,8 @@ def main(argv: list[str] | None = None) -> dict:
         fill_s += time.perf_counter() - t1
         notes = new.tracks[bass].notes
         registers += [n.pitch for n in notes]
+        counts_new.append(len(notes))
+        counts_old.append(len(score.tracks[bass].notes))
         for acc, (h, j) in ((ours, chord_tone_hits(new, bass, notes)),
                             (orig, chord_tone_hits(score, bass, score.tracks[bass].notes))):
             acc[0] += h
@@ -160,19 +164,21 @@ def main(argv: list[str] | None = None) -> dict:
         "model": str(model),
         "corpus_files": {k: len(v) for k, v in sets.items()},
         "takes": args.takes,
-        "instruments_per_take": {"median": float(np.median(counts)), "min": int(min(counts)), "max": int(max(counts))},
-        "takes_with_drums": round(with_drums / args.takes, 3),
-        "takes_3_pitched_and_drums": round(rich / args.takes, 3),
-        "takes_3_with_drums": round(rich_drums / args.takes, 3),
+        "instruments_per_take": {"median": float(np.median(counts)), "min": int(min(counts)),
+                                 "max": int(max(counts))} if counts else None,
+        "takes_with_drums": round(with_drums / max(1, args.takes), 3),
+        "takes_3_pitched_and_drums": round(rich / max(1, args.takes), 3),
+        "takes_3_with_drums": round(rich_drums / max(1, args.takes), 3),
         "corpus_3_pitched_and_drums": round(float(corpus_rich), 3),
         "corpus_3_with_drums": round(float(corpus_rich_drums), 3),
-        "part_bar_coverage": round(float(np.median(coverage)), 3),
+        "part_bar_coverage": round(float(np.median(coverage)), 3) if coverage else None,
         "part_bar_coverage_corpus": round(float(np.median(corpus_coverage)), 3),
-        "generate_seconds_per_take": round(generate_s / args.takes, 2),
+        "generate_seconds_per_take": round(generate_s / max(1, args.takes), 2),
         "bass_songs": songs,
         "chord_tone_rate": rate(ours),
         "chord_tone_rate_original": rate(orig),
         "chord_tone_rate_random": rate(rand),
+        "bass_notes_ratio": round(sum(counts_new) / max(1, sum(counts_old)), 3),
         "new_bass_median_pitch": float(np.median(registers)) if registers else None,
         "corpus_bass_median_pitch": float(np.median(np.repeat(pitches, [corpus_bass[p] for p in pitches]))),
         "track_fill_seconds_per_song": round(fill_s / max(1, songs), 2),
