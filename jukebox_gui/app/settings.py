@@ -39,6 +39,7 @@ GENERATION_FIELDS: dict[str, tuple[type, float, float, bool]] = {
     "tempo": (float, 0.0, 300.0, True),
     "program": (int, 0, 127, True),
     "instruments": (str, 0, 200, True),
+    "style": (str, 0, 200, True),
     "form": (str, 0, 512, True),
     "section_bars": (int, 1, 64, True),
 }

@@ -116,3 +116,22 @@ def test_the_band_box_reaches_the_generation_settings(page):
     assert page.generation_settings()["instruments"] == "strings, drums"
     page.apply_generation_settings({"instruments": None})
     assert page.generation_settings()["instruments"] is None
+
+
+def test_the_style_box_follows_the_model_and_reaches_the_settings(page, qtbot):
+    combo = page.style_combo
+    # the tiny models have one style: once the bundle is opened (a worker) the box is off
+    qtbot.waitUntil(lambda: page.regen.checks.get(page.model_combo.currentData()) is not None, timeout=WAIT_MS)
+    assert not combo.isEnabled() and page.generation_settings()["style"] is None
+    page.set_styles(["irish", "bach"])  # what a model of two styles fills it with
+    assert combo.isEnabled() and [combo.itemText(i) for i in range(combo.count())] == [
+        "all styles, blended", "irish", "bach"]
+    assert page.generation_settings()["style"] is None
+    combo.setCurrentIndex(2)
+    assert page.generation_settings()["style"] == "bach"
+    combo.setEditText("irish=0.7, bach=0.3")
+    assert page.generation_settings()["style"] == "irish=0.7,bach=0.3"
+    page.apply_generation_settings({"style": "irish"})
+    assert page.generation_settings()["style"] == "irish"
+    page.set_styles([])
+    assert not combo.isEnabled() and page.generation_settings()["style"] is None

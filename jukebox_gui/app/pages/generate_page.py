@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ from ..widgets.takes_panel import TakesPanel
 from ..widgets.tracks_panel import TracksPanel
 from ..widgets.transport import Transport
 from ..workers import JobManager, Worker, generate_worker
+from .generation_settings import GenerationSettings
 from .regenerate import RegenerateBar
 from .take_audio import AUDIO_KEPT, EXPORTS, TakeAudio  # noqa: F401  (AUDIO_KEPT: tests import it from here)
 from .take_entry import TakeEntry, infill_html
@@ -38,7 +39,7 @@ from .take_report import report_html
 DEFAULTS = GenerationConfig()
 log = logging.getLogger("jukebox.app.generate")
 
-class GeneratePage(QWidget):
+class GeneratePage(GenerationSettings, QWidget):
     status = Signal(str)
     generated = Signal(object)  # a TakeEntry
     rendered = Signal(object)  # a TakeEntry, audio attached
@@ -114,6 +115,13 @@ class GeneratePage(QWidget):
                                           "piece's band, a number of instruments, or names such as "
                                           "\"piano, bass, drums\" (multi-instrument models)")
 
+        self.style_combo = QComboBox()  # a model of several styles (core.ml.style_decoder): one, or a blend
+        self.style_combo.setEditable(True)
+        self.style_combo.lineEdit().setPlaceholderText("e.g. irish=0.7, bach=0.3")
+        self.set_styles(())
+
+        self.model_combo.currentIndexChanged.connect(lambda _i: self._model_changed())
+
         form = QFormLayout()
         form.addRow("Model:", self.model_combo)
         form.addRow("Length (bars):", self.bars_spin)
@@ -123,14 +131,18 @@ class GeneratePage(QWidget):
         form_row.addWidget(self.section_bars)
         form.addRow("Form:", form_row)
         form.addRow("Temperature:", self.temp_spin)
-        form.addRow("Top-p:", self.top_p_spin)
-        form.addRow("Top-k:", self.top_k_spin)
+        sampling_row = QHBoxLayout()  # top-p and top-k share a row
+        sampling_row.addWidget(self.top_p_spin, 1)
+        sampling_row.addWidget(QLabel("top-k:"))
+        sampling_row.addWidget(self.top_k_spin, 1)
+        form.addRow("Top-p:", sampling_row)
         form.addRow("Seed:", seed_row)
         form.addRow("Primer MIDI:", primer_row)
         form.addRow("Primer bars:", self.primer_bars)
         form.addRow("Tempo:", self.tempo_spin)
         form.addRow("Instrument:", self.program_combo)
         form.addRow("Band:", self.instruments_combo)
+        form.addRow("Style:", self.style_combo)
 
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
@@ -236,41 +248,6 @@ class GeneratePage(QWidget):
         self.model_combo.setToolTip(ref)
         self._update_buttons()
 
-    # ---- settings ------------------------------------------------------------------------------
-    def roll_seed(self) -> None:
-        self.seed_spin.setValue(random.randrange(1, 2**31 - 1))
-
-    def choose_primer(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Primer MIDI file", "", "MIDI files (*.mid *.midi)")
-        if path:
-            self.primer_edit.setText(path)
-
-    def generation_settings(self) -> dict[str, Any]:
-        primer = self.primer_edit.text().strip() or None
-        return {
-            "bars": self.bars_spin.value(),
-            "temperature": round(self.temp_spin.value(), 3),
-            "top_p": round(self.top_p_spin.value(), 3) or None,
-            "top_k": self.top_k_spin.value() or None,
-            "seed": self.seed_spin.value(),
-            "primer": primer,
-            "primer_bars": self.primer_bars.value() if primer else None,
-            "tempo": float(self.tempo_spin.value()) or None,
-            "program": self.program_combo.currentData(),
-            "instruments": self.instruments_spec(),
-            "form": self.form_edit.text().strip() or None,
-            "section_bars": self.section_bars.value(),
-        }
-
-    def instruments_spec(self) -> str | None:
-        """The Band box as ``GenerationConfig.instruments``: None, a count ("3") or names."""
-        combo = self.instruments_combo
-        text = combo.currentText().strip()
-        index = combo.findText(text)
-        if index >= 0:
-            return combo.itemData(index)
-        return text or None
-
     # ---- generating ----------------------------------------------------------------------------
     def busy(self) -> bool:
         return any(w is not None and w.is_running() for w in (self.worker, self.render_job, self.regen.worker))
@@ -370,30 +347,6 @@ class GeneratePage(QWidget):
                 self.take_list.setCurrentRow(row)
                 return True
         return False
-
-    def apply_generation_settings(self, values: dict[str, Any]) -> None:
-        """Set the controls from ``generation_settings()``-style values (missing keys untouched)."""
-        spins = {"bars": self.bars_spin, "temperature": self.temp_spin, "seed": self.seed_spin,
-                 "top_p": self.top_p_spin, "top_k": self.top_k_spin, "tempo": self.tempo_spin,
-                 "primer_bars": self.primer_bars, "section_bars": self.section_bars}
-        for key, spin in spins.items():
-            if key in values and not (key == "primer_bars" and values[key] is None):  # None: no primer
-                value = values[key] or 0  # 0 is the spin's "off" / "model's choice"
-                spin.setValue(type(spin.value())(value))
-        if "primer" in values:
-            self.primer_edit.setText(values["primer"] or "")
-        if "form" in values:
-            self.form_edit.setText(values["form"] or "")
-        if "program" in values:
-            program = values["program"]
-            self.program_combo.setCurrentIndex(0 if program is None else max(0, self.program_combo.findData(program)))
-        if "instruments" in values:
-            spec = values["instruments"]
-            index = self.instruments_combo.findData(spec) if spec else 0
-            if index >= 0:
-                self.instruments_combo.setCurrentIndex(index)
-            else:
-                self.instruments_combo.setEditText(str(spec))
 
     def listed_take(self) -> TakeEntry | None:
         """The take selected in the list (variants being auditioned hang off it)."""

@@ -192,6 +192,7 @@ class RegenerateBar(QWidget):
     def _checked(self, model: str, check: FillCheck) -> None:
         self.check_jobs.pop(model, None)
         self.checks[model] = check
+        self.page.model_opened(model, check)
         self.refresh()
 
     def forget_checks(self) -> None:
