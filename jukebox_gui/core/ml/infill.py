@@ -164,8 +164,11 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
         most = max(1, int((seq_len - 3) / (GAP_ESTIMATE_SLACK * mean_bar + 1)))
         raise GenerationError(f"{bars} bars are more than this model can write in one window "
                               f"({seq_len} tokens): select at most {most} bars")
-    prompt = fill_prompt(ids, spans, first, last, bos=tokenizer.bos_id, gap=tokenizer.gap_id,
-                         fill=tokenizer.fill_id, budget=budget)
+    from .styles import opening_id
+
+    opening = opening_id(tokenizer, getattr(config, "style", None))  # BOS, or the style of a model of styles
+    prompt = fill_prompt(ids, spans, first, last, bos=opening, gap=tokenizer.gap_id, fill=tokenizer.fill_id,
+                         budget=budget)
     lines = _bar_lines(score, last)
     start, end = lines[first], lines[last]
     palette = valid_palette((getattr(bundle, "extras", None) or {}).get("palette"))

@@ -186,3 +186,21 @@ def summary(corpus: Any, tokenizer: Any, packed: Any, config: Any, train_seqs, v
                         "natural_share": float(natural[i]) if i < len(natural) else 0.0,
                         "share": float(shares[i]) if i < len(shares) else 0.0}
     return {"balance": packed.balance, "styles": styles}
+
+
+def opening_id(tokenizer: Any, spec: str | None = None) -> int:
+    """The token a fill of a piece starts from: BOS for a one-corpus model; for a model of styles,
+    the style token of ``spec``'s heaviest style (default: its first style), as training began
+    every window with its piece's style."""
+    ids = getattr(tokenizer, "style_ids", None) or {}
+    if not ids:
+        return tokenizer.bos_id
+    if not spec:
+        return next(iter(ids.values()))
+    from ..errors import GenerationError
+    from .style_decoder import parse_style
+
+    name = max(parse_style(spec), key=lambda nw: nw[1])[0]
+    if name not in ids:
+        raise GenerationError(f"this model has no style {name!r}; its styles: {', '.join(ids)}")
+    return ids[name]

@@ -201,12 +201,14 @@ def _sample_tracks(decoder, grammar, tokenizer, kept: list[int], targets: frozen
                    onset_cap: int = 6) -> tuple[list[int], list[tuple], int]:
     """(the whole stream written, the new notes as (state NoteEvent, velocity token), model tokens)."""
     from ..data.grammar import DURATION, VELOCITY, RemiState
+    from .styles import opening_id
 
     state = RemiState(grammar, fixed_meter=False, single_tempo=False, max_programs=None)
     forcer = _Forcer(grammar, tokenizer, kept, targets, bars, onset_cap)
     decoder.reset(1)
-    logits = decoder.feed([tokenizer.bos_id])[0]
-    tokens = [tokenizer.bos_id]
+    start = opening_id(tokenizer, getattr(config, "style", None))  # BOS, or the style of a model of styles
+    logits = decoder.feed([start])[0]
+    tokens = [start]
     new: list[tuple] = []
     velocity = None
     written = 0
