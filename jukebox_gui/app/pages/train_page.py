@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
+from ...core.errors import JukeboxError
 from ...core.ml import checkpoints
 from ...core.ml.config import ARCHITECTURES, PRESETS, preset
 from ...core.ml.events import BatchEnd, EpochEnd, Stage
@@ -21,6 +22,7 @@ from ...core.progress import Progress
 from ..settings import Settings
 from ..style import fmt_seconds, hint_label, page_layout, side_by_side
 from ..widgets.loss_plot import LossPlot
+from ..widgets.style_list import StyleList
 from ..workers import JobManager, TrainRequest, Worker, train_worker
 
 if TYPE_CHECKING:  # core.ml.training imports Keras: not while the window opens
@@ -113,10 +115,15 @@ class TrainPage(QWidget):
         resume_row.addWidget(self.runs_combo, 1)
         resume_row.addWidget(self.resume_button)
 
+        self.styles = StyleList()  # more corpora beside this one: one model of several styles
+        self.styles_label = QLabel("Train beside it, each corpus a style of one model:")
+
         settings_box = QGroupBox("Training")
         left = QVBoxLayout(settings_box)
         left.addWidget(self.corpus_label)
         left.addLayout(basics)
+        left.addWidget(self.styles_label)
+        left.addWidget(self.styles)
         left.addWidget(self.advanced_toggle)
         left.addWidget(self.advanced)
         left.addLayout(buttons)
@@ -197,9 +204,13 @@ class TrainPage(QWidget):
             QMessageBox.information(self, "No corpus", "Choose a corpus on the Corpus page first.")
             return
         name = _slug(self.name_edit.text().strip()) if self.name_edit.text().strip() else self.default_name()
-        request = TrainRequest(source=self.source, out_dir=models_dir() / name,
+        source = self._sources()
+        if source is None:
+            return
+        request = TrainRequest(source=source, out_dir=models_dir() / name,
                                preset=self.preset_combo.currentData(), arch=self.arch_combo.currentData(),
-                               overrides=tuple(self.overrides().items()), report=self.report)
+                               overrides=tuple(self.overrides().items()),
+                               report=self.report if isinstance(source, str) else None)
         self._launch(request)
 
     def resume_previous(self) -> None:
@@ -210,10 +221,22 @@ class TrainPage(QWidget):
             QMessageBox.information(self, "No corpus", "Choose the run's corpus on the Corpus page first.")
             return
         # the run continues with the config its checkpoint was made with (the page's only without one)
-        request = TrainRequest(source=self.source, out_dir=Path(folder), preset=self.preset_combo.currentData(),
+        source = self._sources()
+        if source is None:
+            return
+        request = TrainRequest(source=source, out_dir=Path(folder), preset=self.preset_combo.currentData(),
                                arch=self.arch_combo.currentData(), overrides=tuple(self.overrides().items()),
-                               resume=True, report=self.report)
+                               resume=True, report=self.report if isinstance(source, str) else None)
         self._launch(request)
+
+    def _sources(self) -> str | list[str] | None:
+        """The corpus, or with the styles list the ``NAME=CORPUS`` specs; None (said) when a
+        style's name would be refused."""
+        try:
+            return self.styles.sources(self.source)
+        except JukeboxError as exc:
+            QMessageBox.warning(self, "Styles", str(exc))
+            return None
 
     def _launch(self, request: TrainRequest) -> None:
         self.out_dir = request.out_dir

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TrainRequest:
-    source: str                                   # a folder or demo:NAME
+    source: str | tuple[str, ...] | list[str]     # a folder or demo:NAME; or NAME=CORPUS specs, one per style
     out_dir: Path
     preset: str = "tiny"
     arch: str = DEFAULT_ARCH
