@@ -6,8 +6,9 @@ import pkgutil
 import sys
 from pathlib import Path
 
-# long runs, left out of `all` (run them on their own): fuzz (10,000 files), soak (200 window cycles)
-LONG = ("fuzz", "soak")
+# long runs, left out of `all` (run them on their own): fuzz (10,000 files), soak (200 window cycles),
+# big_corpus (20,000 files, ~27 min), multitrack and styles (they train models: 15-20 min each)
+LONG = ("fuzz", "soak", "big_corpus", "multitrack", "styles")
 
 
 def available() -> list[str]:
