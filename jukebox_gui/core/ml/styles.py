@@ -146,7 +146,8 @@ def fill(model: Any, tokenizer: Any, config: Any, val_seqs, seed: int) -> dict[s
 
 
 def extras(corpus: Any, tokenizer: Any, named: Sequence[tuple[str, Any]]) -> dict[str, object]:
-    """``{"styles": {name: {"palette", "corpus_metrics", "pieces"}}}`` (named scores are ``STYLE/...``)."""
+    """``{"styles": {name: {"palette", "corpus_metrics", "pieces"}}}``; ``named``: (``STYLE/...``
+    name, the piece's Score or its metrics dict)."""
     from ..data.palette import corpus_palette
     from ..music.metrics import corpus_profile
 

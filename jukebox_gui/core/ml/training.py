@@ -110,20 +110,21 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = F
     return corpus, tokenizer, report
 
 
-def _named_scores(corpus: Any, tokenizer: Any, report: Any) -> list[tuple[str, Any]]:
-    """The corpus as (name, Score), decoded from its tokens: the music as the model sees it (tracks
-    of one instrument merged, the grid of the tokenizer), so the corpus profile and the originality
-    index compare like with like against takes, and no file is parsed a second time. Names are
-    relative to the corpus folder: a bundle must not carry the trainer's absolute paths."""
-    named = []
+def _named_scores(corpus: Any, tokenizer: Any, report: Any):
+    """The corpus as (name, Score), decoded from its tokens one piece at a time: the music as the
+    model sees it (tracks of one instrument merged, the grid of the tokenizer), so the corpus
+    profile and the originality index compare like with like against takes, and no file is parsed
+    a second time. Names are relative to the corpus folder: a bundle must not carry the trainer's
+    absolute paths. A generator: a 20,000-file corpus is never held as Scores all at once."""
     for i, (path, seq) in enumerate(zip(corpus.paths, corpus.sequences)):
         name = relative_name(path, report.folder if report is not None else None)
         time.sleep(0)  # let the window's thread take the GIL between pieces (decoding holds it)
         try:
-            named.append((name, tokenizer.decode([int(t) for t in seq])))
+            score = tokenizer.decode([int(t) for t in seq])
         except Exception as exc:  # noqa: BLE001 - a piece that does not decode is only left out of the profile
             log.warning("could not decode piece %d for the corpus profile: %s", i, exc)
-    return named
+            continue
+        yield name, score
 
 
 def _corpus_extras(corpus: Any, tokenizer: Any, report: Any, emit) -> dict[str, object]:
@@ -137,13 +138,22 @@ def _corpus_extras(corpus: Any, tokenizer: Any, report: Any, emit) -> dict[str, 
     if palette is not None:
         extras["palette"] = palette
     emit(Stage("profiling", "measuring the corpus (metrics, originality index)"))
-    named = _named_scores(corpus, tokenizer, report)
-    if named:
-        extras["corpus_metrics"] = corpus_profile([s for _, s in named])
-        extras["originality"] = build_index(named)
+    from ..music.metrics import score_metrics
+
+    measured: list[tuple[str, dict]] = []  # (name, the piece's metrics): small, unlike the Scores
+
+    def pieces():
+        for name, score in _named_scores(corpus, tokenizer, report):
+            measured.append((name, score_metrics(score)))
+            yield name, score
+
+    index = build_index(pieces())  # one decoded piece in memory at a time
+    if measured:
+        extras["corpus_metrics"] = corpus_profile([m for _, m in measured])
+        extras["originality"] = index
     from .styles import extras as style_extras
 
-    extras.update(style_extras(corpus, tokenizer, named))  # per-style palette and profile (styles.json)
+    extras.update(style_extras(corpus, tokenizer, measured))  # per-style palette and profile (styles.json)
     return extras
 
 

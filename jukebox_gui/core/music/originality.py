@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import JukeboxError
 from .score import Score, Track
@@ -76,8 +76,9 @@ def _pitched_tracks(score: Score) -> list[Track]:
     return [t for t in score.tracks if not t.is_drum and t.notes]
 
 
-def build_index(named_scores: list[tuple[str, Score]], n: int = 4, *, progress=None, cancel=None) -> dict:
-    """Index every pitched track of ``named_scores`` (name, Score) for :func:`longest_copy`."""
+def build_index(named_scores: Iterable[tuple[str, Score]], n: int = 4, *, progress=None, cancel=None) -> dict:
+    """Index every pitched track of ``named_scores`` (name, Score; any iterable, read once) for
+    :func:`longest_copy`."""
     if n < 2:
         raise JukeboxError("originality index: n must be at least 2 notes")
     files: list[str] = []
@@ -95,7 +96,8 @@ def build_index(named_scores: list[tuple[str, Score]], n: int = 4, *, progress=N
         if progress is not None:
             from ..progress import Progress
 
-            progress(Progress("originality index", done + 1, len(named_scores)))
+            total = len(named_scores) if hasattr(named_scores, "__len__") else done + 1
+            progress(Progress("originality index", done + 1, total))
     return {"version": INDEX_VERSION, "n": int(n), "grid": GRID, "files": files, "streams": streams}
 
 
