@@ -159,6 +159,9 @@ class JobManager(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._active: list[Worker] = []
+        from .gui_gc import GuiGarbageCollector
+
+        GuiGarbageCollector.install()  # no cyclic collection in a worker thread (see gui_gc)
 
     def start(self, worker: Worker) -> Worker:
         thread = _JobThread(worker)
