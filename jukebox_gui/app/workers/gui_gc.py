@@ -6,8 +6,10 @@ a reference cycle), its C++ destructor then runs in that worker, and PySide's de
 waits there for the interpreter lock forever: the window hangs (seen: a training worker stuck in
 ``QObject::~QObject`` called from ``gc_collect_main`` inside MidiTok's encoder). So the automatic
 collector is switched off once Qt jobs start, and a timer in the GUI thread collects, with the
-same generation thresholds the automatic one uses. Reference counting frees everything else at
-once, as always; only cycles wait for the next tick (a quarter of a second).
+same generation thresholds the automatic one uses, while any job runs; with no job running the
+automatic collector is back on (a process that is not running Qt's event loop, a test session's
+later tests, must not go without one). Reference counting frees everything else at once, as
+always; only cycles wait for the next tick (a quarter of a second).
 """
 
 from __future__ import annotations
@@ -34,11 +36,22 @@ class GuiGarbageCollector(QObject):
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self.thresholds = gc.get_threshold()
-        gc.disable()
+        self.jobs = 0
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.check)
-        self.timer.start()
+
+    def job_started(self) -> None:
+        self.jobs += 1
+        if self.jobs == 1:
+            gc.disable()
+            self.timer.start()
+
+    def job_stopped(self) -> None:
+        self.jobs = max(0, self.jobs - 1)
+        if self.jobs == 0:
+            self.timer.stop()
+            gc.enable()
 
     def check(self) -> None:
         """Collect the oldest generation whose count passed its threshold (as gc would have)."""

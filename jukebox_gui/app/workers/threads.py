@@ -161,7 +161,7 @@ class JobManager(QObject):
         self._active: list[Worker] = []
         from .gui_gc import GuiGarbageCollector
 
-        GuiGarbageCollector.install()  # no cyclic collection in a worker thread (see gui_gc)
+        self._gc = GuiGarbageCollector.install()  # no cyclic collection in a worker thread (see gui_gc)
 
     def start(self, worker: Worker) -> Worker:
         thread = _JobThread(worker)
@@ -169,6 +169,8 @@ class JobManager(QObject):
         worker.thread = thread
         worker.stopped.connect(self._on_stopped)
         self._active.append(worker)
+        if self._gc is not None:
+            self._gc.job_started()
         thread.start()
         self.activeChanged.emit(len(self._active))
         return worker
@@ -177,6 +179,8 @@ class JobManager(QObject):
         worker = self.sender()
         if isinstance(worker, Worker) and worker in self._active:
             self._active.remove(worker)
+            if self._gc is not None:
+                self._gc.job_stopped()
             if worker.thread is not None:
                 worker.thread.wait(2000)
             self.activeChanged.emit(len(self._active))
@@ -195,4 +199,9 @@ class JobManager(QObject):
         ok = True
         for worker in list(self._active):
             ok = worker.wait(max(0.0, deadline - time.monotonic())) and ok
+        for worker in list(self._active):  # done: forget them now (their queued ``stopped`` may never run)
+            if not worker.is_running():
+                self._active.remove(worker)
+                if self._gc is not None:
+                    self._gc.job_stopped()
         return ok
