@@ -113,11 +113,10 @@ class _Forcer:
 
     def __init__(self, grammar, tokenizer, kept: list[int], targets: frozenset[int], bars: tuple[int, int],
                  onset_cap: int = 6) -> None:
-        from ..data.grammar import BAR, DURATION, POSITION, PROGRAM, PROGRAM_DRUM, TEMPO, TIMESIG
+        from ..data.grammar import BAR, DURATION, POSITION, TEMPO, TIMESIG
 
         self.g, self.tokenizer, self.kept, self.k = grammar, tokenizer, kept, 0
         self.first, self.last = bars
-        self.kinds = {"bar": BAR, "position": POSITION, "program": (PROGRAM, PROGRAM_DRUM)}
         self.free_states = (BAR, TIMESIG, POSITION, TEMPO, DURATION)
         self.target_programs = grammar.is_program & np.isin(grammar.program_value, sorted(targets))
         self.own_note = False
@@ -150,7 +149,7 @@ class _Forcer:
             token = sample(logits, settings, rng, mask=mask)
             return token, True
         in_range = self.first <= max(state.bar, 0) < self.last and state.bar >= 0
-        if nxt == "other" or nxt not in self.FREE_NEXT or int(state.state) not in self.free_states or not in_range:
+        if nxt not in self.FREE_NEXT or int(state.state) not in self.free_states or not in_range:
             if nxt == "end":
                 return None, False
             return self.kept[self.k], False
