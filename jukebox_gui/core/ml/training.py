@@ -116,6 +116,8 @@ def _named_scores(corpus: Any, tokenizer: Any, report: Any):
     profile and the originality index compare like with like against takes, and no file is parsed
     a second time. Names are relative to the corpus folder: a bundle must not carry the trainer's
     absolute paths. A generator: a 20,000-file corpus is never held as Scores all at once."""
+    if not callable(getattr(tokenizer, "decode", None)):
+        return  # a token stream that is not music (a test's toy tokenizer) has no profile
     for i, (path, seq) in enumerate(zip(corpus.paths, corpus.sequences)):
         name = relative_name(path, report.folder if report is not None else None)
         time.sleep(0)  # let the window's thread take the GIL between pieces (decoding holds it)

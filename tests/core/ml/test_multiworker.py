@@ -130,7 +130,8 @@ def test_worker_killed_mid_epoch_cluster_resumes(tmp_path):
     marker = tmp_path / "killed-marker"
     deadline = time.monotonic() + 60
     while not marker.exists():  # worker 1 writes it in epoch 2, after its 2nd batch, then waits
-        assert all(p.poll() is None for p in procs), (tmp_path / "w0.err").read_text()[-2000:]
+        assert all(p.poll() is None for p in procs), "\n".join(
+            f"w{i} exit {p.returncode}: " + (tmp_path / f"w{i}.err").read_text()[-2000:] for i, p in enumerate(procs))
         assert time.monotonic() < deadline, "the cluster never reached epoch 2"
         time.sleep(0.05)
     reached = time.monotonic()
