@@ -95,7 +95,8 @@ def main(argv: list[str]) -> dict:
 
         from jukebox_gui.core.data.corpus import tokenize_corpus
         from jukebox_gui.core.data.scan import scan
-        from jukebox_gui.core.data.tokenizer import Tokenizer, slim_config
+        from jukebox_gui.core.data.slim_tokens import slim_config
+        from jukebox_gui.core.data.tokenizer import Tokenizer
 
         print(f"synthesised: {result['synth_s']} s", file=sys.stderr, flush=True)
         start = time.perf_counter()

@@ -130,7 +130,7 @@ def prepare_styled(source: Any, tokenizer: Tokenizer | None, emit, cancel, *, st
     from .corpus import tokenize_corpus
     from .scan import scan
     from .split import relative_name
-    from .tokenizer import slim_config
+    from .slim_tokens import slim_config
 
     if isinstance(source, StyledCorpus):
         if tokenizer is None:

@@ -87,7 +87,7 @@ class TrainConfig:
     warmup_steps: int = 0
     min_lr_ratio: float = 0.1
     # Leave out tokens that carry nothing for this corpus (one instrument: no Program per note;
-    # one velocity: no Velocity): see core.data.tokenizer.slim_config. Only for a new model.
+    # one velocity: no Velocity): see core.data.slim_tokens.slim_config. Only for a new model.
     slim_tokens: bool = True
     # Share of training windows that are bar-infilling samples (core.data.fill_layout): the model
     # learns to fill a gap from the music on both sides as well as to continue. 0 = continuation only.

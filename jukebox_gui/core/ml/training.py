@@ -98,7 +98,8 @@ def _prepare_corpus(source: Any, tokenizer: Any, emit, cancel, *, slim: bool = F
     emit(Stage("tokenizing", "tokenizing the corpus"))
     corpus = tokenize_corpus(report, tokenizer, progress=emit, cancel=cancel)
     if slim and not chosen:
-        from ..data.tokenizer import Tokenizer, slim_config
+        from ..data.slim_tokens import slim_config
+        from ..data.tokenizer import Tokenizer
 
         slimmer = slim_config(corpus.sequences, tokenizer)
         if slimmer is not None:

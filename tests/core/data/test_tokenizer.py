@@ -183,7 +183,7 @@ def _fiddle_tune() -> Score:
 def test_slim_stream_for_one_instrument_one_velocity(tok):
     """A corpus of one fiddle at one velocity loses its Program and Velocity tokens, and the
     slim stream decodes to the same notes, program and velocity as the full one."""
-    from jukebox_gui.core.data.tokenizer import slim_config
+    from jukebox_gui.core.data.slim_tokens import slim_config
 
     tune = _fiddle_tune()
     full = tok.encode(tune)
@@ -203,7 +203,7 @@ def test_slim_stream_for_one_instrument_one_velocity(tok):
 
 def test_slim_keeps_what_a_band_needs(tok):
     """Several instruments, drums or several velocities: those tokens stay."""
-    from jukebox_gui.core.data.tokenizer import slim_config
+    from jukebox_gui.core.data.slim_tokens import slim_config
 
     assert slim_config([tok.encode(_band())], tok) is None
     two_velocities = _fiddle_tune()
