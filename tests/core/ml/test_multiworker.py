@@ -37,7 +37,8 @@ CHILD = """
 import dataclasses, json, os, sys, time
 sys.path.insert(0, {here!r})
 from ml_toys import ToyTokenizer, make_corpus
-from jukebox_gui.core.ml.callbacks import BatchEnd
+from jukebox_gui.core.ml.callbacks import BatchCallback, BatchEnd
+BatchCallback.__init__.__kwdefaults__["batch_every_s"] = 0.0  # every batch reported: the kill lands mid-epoch
 from jukebox_gui.core.ml.config import preset
 from jukebox_gui.core.ml.training import train
 
