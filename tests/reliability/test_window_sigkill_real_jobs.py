@@ -42,7 +42,7 @@ from tiny_bundle import tiny_bundle  # noqa: E402
 pytest.importorskip("tensorflow")
 
 REPO = Path(__file__).resolve().parents[2]
-KILLS = 20
+KILLS = 12  # 3 per mode (time + 3 phases); 20 were run once when the test was written: 37 takes, all listed
 BARS = 4
 TAIL_S = 2.0  # core.audio.render.render_score's default tail after the last note
 LINE_TIMEOUT_S = 120.0  # a loaded 2-core machine: generous, a stuck child still fails the test
@@ -230,7 +230,7 @@ def test_takes_finished_before_a_kill_during_real_jobs_are_listed_and_play(tmp_p
     rendered: dict[str, int] = {}  # take id -> frames of the window's render
     phases: Counter[str] = Counter()
     seed, cut_writes, started = 1, 0, time.monotonic()
-    for round_ in range(KILLS + 1):  # the last start only checks what the 20th kill left
+    for round_ in range(KILLS + 1):  # the last start only checks what the last kill left
         last = round_ == KILLS
         child = Child([model, str(seed), "check" if last else "run", str(BARS)], env, tmp_path / f"err-{round_}")
         try:
@@ -305,5 +305,5 @@ def test_takes_finished_before_a_kill_during_real_jobs_are_listed_and_play(tmp_p
                f"each restart, {len(rendered)} rendered in the window; kills landed in {dict(phases)}; "
                f"{cut_writes} left a write's leftovers")
     print(summary)
-    assert len(finished) >= KILLS, summary  # takes were really being made (the seeded rounds alone make 20)
+    assert len(finished) >= KILLS, summary  # takes were really being made (the seeded rounds alone make KILLS)
     assert phases["generation"] >= 1 and phases["render"] >= 1 and phases["write"] >= 1, summary
