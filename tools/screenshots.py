@@ -2,9 +2,9 @@
 
     python tools/screenshots.py OUT_DIR [--corpus demo:irish] [--epochs 3] [--dark] [--model BUNDLE]
 
-Runs offscreen unless a display is set. It really does the work: scans the corpus, trains a
-tiny model (the Train page is captured mid-training, after the first epoch), lists it on the
-Models page, generates a take and renders it, then regenerates bars 5-6 of it in three variants
+Runs offscreen unless a display is set. It really does the work: scans the corpus (and then
+with a second demo corpus beside it, each a style: ``1-corpus-styles``), trains a tiny model (the
+Train page is captured mid-training, after the first epoch), lists it on the Models page, generates a take and renders it, then regenerates bars 5-6 of it in three variants
 (the Regenerate selection strip, v2 shown). ``--model`` skips the corpus, training and models
 pages and generates with that bundle instead. Models go to a throwaway home folder; the demo
 corpora are borrowed from the normal data folder so they are not rebuilt.
@@ -105,6 +105,19 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(app, lambda: scanned or errors, 900, "the corpus scan")
         corpus.table.selectRow(2)
         shoot("1-corpus")
+
+        # two styles: a second demo corpus beside the chosen one, reported per style; then back to one
+        from jukebox_gui.core.demo import DEMO_CORPORA
+
+        other = next(f"demo:{n}" for n in DEMO_CORPORA if f"demo:{n}" != args.corpus)
+        corpus.styles.add(other)
+        wait_until(app, lambda: corpus.styled is not None or errors, 900, "the two-style scan")
+        corpus.table.selectRow(2)
+        shoot("1-corpus-styles")
+        corpus.styles.list.table.selectRow(0)
+        corpus.styles.list.remove_selected()
+        wait_until(app, lambda: (corpus.report is not None and corpus.styled is None) or errors, 900, "the rescan")
+        corpus.styles.toggle.setChecked(False)
 
         window.show_page(1)
         train.preset_combo.setCurrentIndex(train.preset_combo.findData("tiny"))

@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
             page.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.corpus_page.sourceChanged.connect(lambda source: self.train_page.set_corpus(source))
         self.corpus_page.scanned.connect(self.train_page.set_corpus)
+        self.corpus_page.stylesChanged.connect(self.train_page.set_styles)
         self.train_page.trained.connect(self._model_trained)
         self.train_page.runningChanged.connect(self._training_changed)
         self.models_page.modelsChanged.connect(self.generate_page.set_models)

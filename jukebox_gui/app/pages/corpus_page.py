@@ -1,5 +1,9 @@
 """Corpus page: choose a folder (dialog, drag-and-drop, recent) or a demo corpus, scan it in a
-worker, and show every file with its status, plus statistics and a small-corpus warning."""
+worker, and show every file with its status, plus statistics and a small-corpus warning.
+
+More corpora beside the chosen one, each a style (``corpus_styles``), are scanned with it; the
+report is then per style (a row per style and a total, every file labelled with its style) and
+the styles' specs go to the Train page (``stylesChanged``)."""
 
 from __future__ import annotations
 
@@ -12,12 +16,14 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QTableView, QVBoxLayout, QWidget)
 
 from ...core.data.scan import CorpusReport, CorpusStats, FileRecord
+from ...core.data.style_stats import StyledScan
 from ...core.demo import DEMO_CORPORA, DEMO_PREFIX
 from ...core.music.gm_names import program_name
 from ...core.progress import Progress
 from ..settings import Settings
 from ..style import fmt_seconds, hint_label, page_layout, side_by_side
 from ..workers import JobManager, Worker, scan_worker
+from .corpus_styles import StylesEditor, StyleTable, styles_scan_worker
 
 SMALL_FILES = 20
 SMALL_NOTES = 5000
@@ -34,15 +40,20 @@ def _short_reason(record: FileRecord) -> str:
 
 
 class FileTableModel(QAbstractTableModel):
-    COLUMNS = ("File", "Status", "Reason", "Instruments", "Notes", "Duration")
+    COLUMNS = ("File", "Status", "Reason", "Instruments", "Notes", "Duration", "Style")
+    STYLE = 6  # shown (first) only when the corpus has several styles
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.records: list[FileRecord] = []
+        self.styles: list[str] = []  # each record's style ("" for a one-style corpus)
+        self.style_rank: dict[str, int] = {}
 
-    def set_records(self, records: list[FileRecord]) -> None:
+    def set_records(self, records: list[FileRecord], styles: list[str] | None = None) -> None:
         self.beginResetModel()
         self.records = list(records)
+        self.styles = list(styles) if styles is not None else [""] * len(self.records)
+        self.style_rank = {name: i for i, name in enumerate(dict.fromkeys(self.styles))}  # sorted as listed
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -74,6 +85,8 @@ class FileTableModel(QAbstractTableModel):
                 return record.notes
             if col == 5:
                 return fmt_seconds(record.duration_s)
+            if col == self.STYLE:
+                return self.styles[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole and col in (0, 2):
             return record.display if col == 0 else record.reason
         if role == Qt.ItemDataRole.UserRole:  # sort key
@@ -81,6 +94,8 @@ class FileTableModel(QAbstractTableModel):
                 return record.notes
             if col == 5:
                 return record.duration_s
+            if col == self.STYLE:
+                return self.style_rank[self.styles[index.row()]]
             return self.data(index, Qt.ItemDataRole.DisplayRole)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -105,14 +120,16 @@ class FileFilter(QSortFilterProxyModel):
         if self.status == "ok" and not record.ok or self.status == "skipped" and record.ok:
             return False
         if self.text:
-            hay = f"{record.display} {record.reason} {_instruments(record)}".lower()
+            style = self.sourceModel().styles[row]
+            hay = f"{record.display} {record.reason} {_instruments(record)} {style}".lower()
             return self.text in hay
         return True
 
 
 class CorpusPage(QWidget):
     sourceChanged = Signal(str)
-    scanned = Signal(str, object)  # source, CorpusReport
+    scanned = Signal(str, object)  # source, CorpusReport (with styles: the chosen corpus's)
+    stylesChanged = Signal(list)  # NAME=SOURCE per style, the chosen corpus first; [] for one corpus
     status = Signal(str)  # a line for the status bar
 
     def __init__(self, jobs: JobManager, settings: Settings, parent: QWidget | None = None) -> None:
@@ -120,7 +137,11 @@ class CorpusPage(QWidget):
         self.jobs, self.settings = jobs, settings
         self.source = ""
         self.report: CorpusReport | None = None
+        self.styled: StyledScan | None = None  # the last scan, when the corpus has several styles
         self.worker: Worker | None = None
+        self._scanned_sources: tuple[str, ...] = ()  # what the shown report scanned
+        self._rescan = False  # scan again once the running scan stops (the corpora changed meanwhile)
+        self._handed_styles = False  # the Train page has this page's styles
         self.setAcceptDrops(True)
 
         self.open_button = QPushButton("Open folder…")
@@ -145,6 +166,8 @@ class CorpusPage(QWidget):
         pick.addWidget(self.recent_combo, 1)
 
         self.source_label = hint_label("No corpus yet: open a folder of MIDI files, drop one here, or pick a demo.")
+        self.styles = StylesEditor()
+        self.styles.changed.connect(self._styles_edited)
         self.scan_button = QPushButton("Scan")
         self.scan_button.setEnabled(False)
         self.scan_button.clicked.connect(self.start_scan)
@@ -186,8 +209,10 @@ class CorpusPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 3, 4, 5):
+        for col in (1, 3, 4, 5, FileTableModel.STYLE):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.moveSection(FileTableModel.STYLE, 0)
+        self.table.setColumnHidden(FileTableModel.STYLE, True)
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
@@ -217,7 +242,10 @@ class CorpusPage(QWidget):
                              "that cannot be used are listed with the reason and skipped.")
         layout.addLayout(pick)
         layout.addWidget(self.source_label)
+        layout.addWidget(self.styles)
         layout.addLayout(scan_row)
+        self.style_table = StyleTable()
+        layout.addWidget(self.style_table)
         layout.addWidget(side_by_side(table_box, self.stats_box, (3, 1)), 1)
 
     # ---- choosing a source --------------------------------------------------------------------
@@ -249,6 +277,7 @@ class CorpusPage(QWidget):
             self.settings.add_recent_folder(source)
             self.refresh_recent()
         self.source_label.setText(f"Corpus: <b>{source}</b>")
+        self.styles.set_main(source)
         self.scan_button.setEnabled(True)
         self.sourceChanged.emit(source)
         if scan:
@@ -280,44 +309,100 @@ class CorpusPage(QWidget):
     def start_scan(self) -> None:
         if not self.source or (self.worker and self.worker.is_running()):
             return
-        self.report = None
+        specs = self.styles.checked_specs(self.source)
+        if specs is None:  # a style name core would refuse: said under the list, nothing scanned
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("fix the style names to scan")
+            return
+        self.report, self.styled, self._rescan = None, None, False
+        self._scanned_sources = self._sources_of(specs)
         self.model.set_records([])
+        self.style_table.hide()
         self.progress.setRange(0, 0)  # busy until the first event says how many files
-        self.progress.setFormat("preparing…" if self.source.startswith(DEMO_PREFIX) else "%v / %m files")
+        demo = any(s.split("=", 1)[-1].startswith(DEMO_PREFIX) for s in specs)
+        self.progress.setFormat("preparing…" if demo else "%v / %m files")
         self.scan_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        worker = scan_worker(self.source)
+        worker = scan_worker(self.source) if len(specs) == 1 else styles_scan_worker(specs)
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
         self.worker = self.jobs.start(worker)
 
+    def _sources_of(self, specs: list[str]) -> tuple[str, ...]:
+        return (self.source, *(source for _name, source in self.styles.list.extras())) if len(specs) > 1 \
+            else (self.source,)
+
     def cancel_scan(self) -> None:
         if self.worker:
+            self._rescan = False
             self.worker.cancel()
+
+    def _styles_edited(self) -> None:
+        """A corpus added or removed beside the chosen one: scan again; a name edited: relabel."""
+        if not self.source:
+            return
+        specs = self.styles.checked_specs(self.source)
+        if specs is None:
+            return
+        if self._sources_of(specs) != self._scanned_sources or self.worker and self.worker.is_running():
+            if self.worker and self.worker.is_running():
+                self._rescan = True
+                self.worker.cancel()
+            else:
+                self.start_scan()
+        elif self.styled is not None:
+            from ...core.data.styles import parse_sources
+
+            self._show_styled(self.styled.renamed([s.name for s in parse_sources(specs)]))
+            self._hand_over()
 
     def _on_progress(self, events: list[Progress]) -> None:
         event = events[-1]
         if event.total:
-            self.progress.setFormat("%v / %m files")
+            self.progress.setFormat(f"{event.data['style']}: %v / %m files" if "style" in event.data
+                                    else "%v / %m files")
             self.progress.setRange(0, event.total)
             self.progress.setValue(min(event.done, event.total))
         if event.message:
             self.status.emit(event.message)
 
-    def _scan_done(self) -> None:
+    def _scan_done(self) -> bool:
+        """The scan stopped; True when another one started in its place (the corpora changed)."""
         self.scan_button.setEnabled(bool(self.source))
         self.cancel_button.setEnabled(False)
+        if self._rescan:
+            self._rescan = False
+            self.start_scan()
+            return self.worker is not None and self.worker.is_running()
+        return False
 
-    def _on_finished(self, report: CorpusReport) -> None:
-        self._scan_done()
-        self.set_report(report)
-        self.status.emit(f"Scanned {self.source}: {self.usable_files} usable files")
-        self.scanned.emit(self.source, report)
+    def _on_finished(self, result: CorpusReport | StyledScan) -> None:
+        if self._scan_done():
+            return
+        if isinstance(result, StyledScan):
+            self._show_styled(result)
+            self.status.emit(f"Scanned {len(result.sources)} styles: {self.usable_files} usable files")
+        else:
+            self.set_report(result)
+            self.status.emit(f"Scanned {self.source}: {self.usable_files} usable files")
+        self.scanned.emit(self.source, self.report)
+        self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The styles to the Train page (and, once they are gone, that they are)."""
+        if self.styled is not None:
+            self.stylesChanged.emit(self.styled.specs())
+            self._handed_styles = True
+        elif self._handed_styles:
+            self.stylesChanged.emit([])
+            self._handed_styles = False
 
     def _on_failed(self, message: str) -> None:
-        self._scan_done()
+        if self._scan_done():
+            return
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("scan failed")
@@ -326,25 +411,46 @@ class CorpusPage(QWidget):
         QMessageBox.warning(self, "Scan failed", message)
 
     def _on_cancelled(self) -> None:
-        self._scan_done()
+        if self._scan_done():
+            return
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("cancelled")
 
     # ---- results --------------------------------------------------------------------------------
     def set_report(self, report: CorpusReport) -> None:
-        self.report = report
-        self.model.set_records(report.files)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        n = len(report.files)
-        self.progress.setRange(0, max(1, n))
-        self.progress.setValue(n)
-        self.progress.setFormat(f"{n} files scanned")
+        """Show the scan of a one-style corpus."""
+        self.report, self.styled = report, None
+        self.style_table.hide()
+        self.table.setColumnHidden(FileTableModel.STYLE, True)
+        self._show_files(report.files)
         self._show_stats(report.stats, report.skipped_files)
 
-    def _show_stats(self, stats: CorpusStats, skipped: list[FileRecord]) -> None:
+    def _show_styled(self, styled: StyledScan) -> None:
+        """Show the scan of several styles: a row per style and a total, each file with its style."""
+        self.report, self.styled = styled.reports[0], styled
+        self.style_table.show_scan(styled)
+        self.table.setColumnHidden(FileTableModel.STYLE, False)
+        labelled = styled.labelled()
+        self._show_files([r for _, r in labelled], [name for name, _ in labelled])
+        small = [(row.name, row) for row in styled.rows() if row.ok < SMALL_FILES or row.notes < SMALL_NOTES]
+        self._show_stats(styled.total_stats(), [r for _, r in styled.skipped()],
+                         [name for name, _ in styled.skipped()], small)
+
+    def _show_files(self, records: list[FileRecord], styles: list[str] | None = None) -> None:
+        self.model.set_records(records, styles)
+        self.table.sortByColumn(FileTableModel.STYLE if styles else 0, Qt.SortOrder.AscendingOrder)
+        n = len(records)
+        self.progress.setRange(0, max(1, n))
+        self.progress.setValue(n)
+        styles = f" in {len(self.styled.sources)} styles" if self.styled else ""
+        self.progress.setFormat(f"{n} files scanned{styles}")
+
+    def _show_stats(self, stats: CorpusStats, skipped: list[FileRecord], styles: list[str] | None = None,
+                    small: list | None = None) -> None:
         instruments = sorted(stats.instruments.items(), key=lambda kv: -kv[1])[:5]
-        reasons = Counter(_short_reason(f) for f in skipped)
+        labels = styles or [""] * len(skipped)
+        reasons = Counter(f"{s}: {_short_reason(f)}" if s else _short_reason(f) for s, f in zip(labels, skipped))
         put = lambda key, text: self.stat_labels[key].setText(text)  # noqa: E731
         put("files", f"{stats.files:,}")
         put("ok", f"{stats.ok:,}")
@@ -353,7 +459,14 @@ class CorpusPage(QWidget):
         put("duration", fmt_seconds(stats.total_duration_s))
         put("instruments", ", ".join(f"{program_name(p)} ({n})" for p, n in instruments) or "—")
         put("reasons", "; ".join(f"{k} ({v})" for k, v in reasons.most_common(4)) or "none")
-        if stats.ok < SMALL_FILES or stats.notes < SMALL_NOTES:
+        if small:
+            self.warning.setText(
+                "⚠ Small " + ("style" if len(small) == 1 else "styles") + " (" + "; ".join(
+                    f"{name}: {row.ok} usable files, {row.notes:,} notes" for name, row in small)
+                + f"): the model will memorise rather than learn. Aim for at least {SMALL_FILES} files and "
+                f"{SMALL_NOTES:,} notes per style.")
+            self.warning.show()
+        elif small is None and (stats.ok < SMALL_FILES or stats.notes < SMALL_NOTES):
             self.warning.setText(
                 f"⚠ Small corpus ({stats.ok} usable files, {stats.notes:,} notes): the model will memorise "
                 f"it rather than learn a style. Aim for at least {SMALL_FILES} files and {SMALL_NOTES:,} notes.")
@@ -366,4 +479,6 @@ class CorpusPage(QWidget):
 
     @property
     def usable_files(self) -> int:
+        if self.styled is not None:
+            return sum(r.stats.ok for r in self.styled.reports)
         return self.report.stats.ok if self.report is not None else 0

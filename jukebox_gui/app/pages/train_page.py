@@ -53,6 +53,7 @@ class TrainPage(QWidget):
         self.out_dir: Path | None = None
         self.last_result: TrainResult | None = None
         self._last_mean: tuple[int, int, float] | None = None
+        self.main_style: str | None = None  # the chosen corpus's style name, when the Corpus page gave one
 
         self.corpus_label = hint_label("No corpus chosen yet: pick one on the Corpus page.")
         self.preset_combo = QComboBox()
@@ -183,10 +184,24 @@ class TrainPage(QWidget):
 
     def set_corpus(self, source: str, report: CorpusReport | None = None) -> None:
         """The corpus to train on; ``report`` is its scan (None until the scan is done)."""
+        if source != self.source:
+            self.main_style = None
         self.source, self.report = source, report
         usable = f" ({report.stats.ok} usable files)" if report is not None else ""
         self.corpus_label.setText(f"Corpus: <b>{source}</b>{usable}")
         self._set_running(self.is_running())
+
+    def set_styles(self, specs: list[str]) -> None:
+        """The Corpus page's styles (``NAME=SOURCE``, the chosen corpus first) fill the list of
+        corpora beside it; [] empties it."""
+        from ...core.data.styles import parse_sources
+
+        sources = parse_sources(specs) if specs else []
+        self.main_style = sources[0].name if sources else None
+        self.styles.table.setRowCount(0)
+        for s in sources[1:]:
+            self.styles.add(s.source, s.name)
+        self.styles.changed.emit()
 
     def default_name(self) -> str:
         base = Path(self.source.replace("demo:", "")).name or "corpus"
@@ -232,7 +247,14 @@ class TrainPage(QWidget):
     def _sources(self) -> str | list[str] | None:
         """The corpus, or with the styles list the ``NAME=CORPUS`` specs; None (said) when a
         style's name would be refused."""
+        from ...core.data.styles import parse_sources
+
         try:
+            extras = self.styles.extras()
+            if self.main_style and extras:  # the name the Corpus page gave the chosen corpus
+                specs = [f"{self.main_style}={self.source}", *(f"{n}={s}" for n, s in extras)]
+                parse_sources(specs)
+                return specs
             return self.styles.sources(self.source)
         except JukeboxError as exc:
             QMessageBox.warning(self, "Styles", str(exc))
