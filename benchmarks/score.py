@@ -11,8 +11,9 @@ sides are laid out by the same program), and our MusicXML goes back to MIDI to c
 Figures (targets from the issue): ``round_trip`` share of notes MuseScore plays back (1.0);
 ``accidentals_per_note`` ours vs ``musescore_import`` (ours <=) and ``music21_source`` for demo
 files (ours <= 1.1 x); ``key_equals_analysis`` share of takes whose key signature is music21's
-Krumhansl-Schmuckler key (1.0), ``key_equals_modal_analysis`` the same key with the export's modal
-signature correction, ``key_equals_source`` for demo files; ``same_key_as_import`` both rates on the takes where
+key analysis (``analyze('key')``, Aarden-Essen profiles) (1.0), ``key_equals_modal_analysis`` the
+same key with the export's modal signature correction, ``key_equals_krumhansl`` the same with the
+Krumhansl-Schmuckler profiles (the export's choice before),  ``key_equals_source`` for demo files; ``same_key_as_import`` both rates on the takes where
 MuseScore's import writes our key signature (spelling and layout alone); ``far_note_share`` notes more
 than three ledger lines from their staff (< 0.02); ``whole_metronome_marks`` (1.0). The last line
 printed is one JSON object.
@@ -124,9 +125,10 @@ def music21_source(midi: Path) -> bytes | None:
         return None
 
 
-def music21_key(score) -> tuple[int, int]:
-    """Sharps of music21's Krumhansl-Schmuckler key for the pitched notes, computed here on its
-    own, and the same with the modal signature correction the export applies (``fit_signature``)."""
+def music21_key(score) -> tuple[int, int, int]:
+    """Sharps of music21's key (``analyze('key')``) for the pitched notes, computed here on its
+    own, the same with the modal signature correction the export applies (``fit_signature``), and
+    the corrected signature of the Krumhansl-Schmuckler key."""
     from music21 import note, stream
 
     from jukebox_gui.core.music.spelling import fit_signature
@@ -140,9 +142,10 @@ def music21_key(score) -> tuple[int, int]:
             container.coreAppend(m)
             pitches.append(n.pitch)
     container.coreElementsChanged()
-    found = container.analyze("KrumhanslSchmuckler")
+    found = container.analyze("key")
     fitted = fit_signature(pitches, int(found.sharps), found.mode == "minor", str(found))
-    return int(found.sharps), fitted[0]
+    ks = container.analyze("KrumhanslSchmuckler")
+    return int(found.sharps), fitted[0], fit_signature(pitches, int(ks.sharps), ks.mode == "minor", str(ks))[0]
 
 
 def _measure_batch(files: list[Path], work: Path, divisions: int) -> list[dict]:
@@ -192,7 +195,7 @@ def _measure_batch(files: list[Path], work: Path, divisions: int) -> list[dict]:
         ours_file = page_facts(Path(row["ours_xml"]).read_bytes())
         result["ours_file_tempos"] = ours_file.tempos
         score = row["score"]
-        result["analysis_key"], result["fitted_key"] = music21_key(score)
+        result["analysis_key"], result["fitted_key"], result["krumhansl_key"] = music21_key(score)
         result["source_key"] = score.key_signatures[0].sharps if score.key_signatures else None
         results.append(result)
     return results
@@ -243,6 +246,7 @@ def summarise(rows: list[dict]) -> dict:
         if takes:
             figures["key_equals_analysis"] = round(sum(r["ours-ms"]["key"] == r["analysis_key"] for r in takes) / len(takes), 4)
             figures["key_equals_modal_analysis"] = round(sum(r["ours-ms"]["key"] == r["fitted_key"] for r in takes) / len(takes), 4)
+            figures["key_equals_krumhansl"] = round(sum(r["ours-ms"]["key"] == r["krumhansl_key"] for r in takes) / len(takes), 4)
             figures["key_equals_musescore_import"] = round(sum(r["ours-ms"]["key"] == r.get("import-ms", {}).get("key")
                                                                for r in takes) / len(takes), 4)
             figures["subtitled"] = sum(any("seed" in c for c in r["ours-ms"]["credits"]) for r in takes)

@@ -203,7 +203,7 @@ def test_our_pages_read_better_than_musescores_own_import(real_midi_files, tmp_p
             totals[label][0] += facts.accidentals
             totals[label][1] += facts.notes
         if take is not False:
-            # music21's Krumhansl-Schmuckler key, its signature corrected for modes (the melody
+            # music21's key analysis, its signature corrected for modes (the melody
             # dwells on A: "A major" to music21, A dorian = the G major scale it is made of)
             ks = analyse_key((n.pitch, n.duration) for n in score.tracks[0].notes)
             fitted = fit_signature((n.pitch for n in score.tracks[0].notes), ks[0], ks[1], ks[2])
