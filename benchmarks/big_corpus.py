@@ -5,8 +5,9 @@ per-file ``.npy`` cache, memory-mapped above 64 MB), train one short epoch and w
     python -m benchmarks big_corpus [--files 20000] [--keep DIR] [--windows 512]
 
 Caches go to a private ``JUKEBOX_HOME`` (a cold run). The last line is JSON: ``peak_rss_mb``
-(this process; target < 2048), ``peak_rss_children_mb`` (the scan's parser processes, each one on
-its own), and wall seconds and RSS after each stage (``synth_s``, ``scan_s``, ``tokenize_s``,
+(this process; target < 2048), ``peak_rss_<stage>_mb`` (VmRSS sampled every 0.1 s: where a peak
+comes from), ``peak_rss_children_mb`` (the scan's parser processes, each one on its own), and
+wall seconds and RSS after each stage (``synth_s``, ``scan_s``, ``tokenize_s``,
 ``train_*_s``...).
 """
 
@@ -35,6 +36,29 @@ def _rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+class _PeakSampler:
+    """VmRSS every 0.1 s on a thread: the highest reading per stage (``peak_rss_<stage>_mb``), so
+    a peak between two stage marks says where it came from."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.stage = "start"
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), _rss_mb())
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        return {f"peak_rss_{name}_mb": mb for name, mb in self.peaks.items()}
 
 
 def _variant(score, shift: int, tempo: float):
@@ -84,12 +108,14 @@ def main(argv: list[str]) -> dict:
     demo_home = os.environ.get("JUKEBOX_HOME")
     result: dict = {"files_requested": args.files}
     marks: dict[str, float] = {}
+    sampler = _PeakSampler()
     try:
         began = time.perf_counter()
         corpus_dir = work / "corpus"
         if not (corpus_dir.is_dir() and sum(1 for _ in corpus_dir.rglob("*.mid")) >= args.files):
             result["files_written"] = synthesise(corpus_dir, args.files)
         result.update(synth_s=round(time.perf_counter() - began, 1), rss_after_synth_mb=_rss_mb())
+        sampler.stage = "scan"
         # cold caches from here on (the demo corpora above came from the usual home)
         os.environ["JUKEBOX_HOME"] = str(work / "home")
 
@@ -105,6 +131,7 @@ def main(argv: list[str]) -> dict:
                       files_skipped=len(report.skipped_files), rss_after_scan_mb=_rss_mb())
         print(f"scanned: {result['scan_s']} s", file=sys.stderr, flush=True)
         start = time.perf_counter()
+        sampler.stage = "tokenize"
         tokenizer = Tokenizer()
         corpus = tokenize_corpus(report, tokenizer)
         slimmer = slim_config(corpus.sequences, tokenizer)
@@ -124,6 +151,7 @@ def main(argv: list[str]) -> dict:
         def sink(event):
             if isinstance(event, Stage) and event.stage not in marks:
                 marks[event.stage] = time.perf_counter()
+                sampler.stage = f"train_{event.stage}"
                 result[f"rss_at_{event.stage}_mb"] = _rss_mb()
                 print(f"{event.stage}: {_rss_mb()} MB", file=sys.stderr, flush=True)
 
@@ -145,6 +173,7 @@ def main(argv: list[str]) -> dict:
             os.environ["JUKEBOX_HOME"] = demo_home
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+    result.update(sampler.stop())
     result.update(wall_s=round(time.perf_counter() - began, 1), peak_rss_mb=_peak_mb(),
                   peak_rss_children_mb=_peak_mb(resource.RUSAGE_CHILDREN), target_peak_rss_mb=2048)
     result["peak_rss_ok"] = result["peak_rss_mb"] < 2048

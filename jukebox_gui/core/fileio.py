@@ -94,8 +94,15 @@ def atomic_write_text(path: str | os.PathLike, text: str, *, durable: bool = Tru
         handle.write(text)
 
 
-def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+def atomic_write_json(path: str | os.PathLike, obj: Any, *, compact: bool = False) -> None:
+    """``compact`` for machine data: no indentation, so json's C encoder writes it (with an
+    indent the pure-Python encoder holds a list of every fragment: a 20,000-file corpus's
+    originality index took about 800 MB more to write than it holds)."""
+    if compact:
+        text = json.dumps(obj, separators=(",", ":"), sort_keys=True, default=_json_default)
+    else:
+        text = json.dumps(obj, indent=2, sort_keys=True, default=_json_default)
+    atomic_write_text(path, text + "\n")
 
 
 def _json_default(obj: Any) -> Any:

@@ -33,6 +33,7 @@ FORMAT_VERSION = 1
 WEIGHTS = "model.weights.h5"
 REQUIRED = ("config.json", WEIGHTS, "tokenizer.json", "training.json")
 KEEP_ON_REPLACE = ("checkpoints",)
+COMPACT_EXTRAS = frozenset({"originality"})  # machine data, megabytes for a big corpus: written without indentation
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
@@ -76,7 +77,8 @@ def save_bundle(path: str | os.PathLike, *, model: Any, config: TrainConfig, tok
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         for name, obj in (extras or {}).items():
-            atomic_write_json(tmp / _extra_name(name), obj)
+            file = tmp / _extra_name(name)
+            atomic_write_json(file, obj, compact=file.stem in COMPACT_EXTRAS)
         atomic_write_json(tmp / "training.json", training)
         atomic_write_json(tmp / "config.json", meta)
         old = None

@@ -48,6 +48,9 @@ def test_extras_are_saved_and_loaded(trained, tmp_path):
                               training=b.training, extras={"corpus_metrics": {"a": 1}, "originality.json": {"n": 4}})
     again = bundles.load_bundle(out, tokenizer_cls=ToyTokenizer)
     assert again.extras == {"corpus_metrics": {"a": 1}, "originality": {"n": 4}}
+    # the originality index (megabytes for a big corpus) is written without indentation, the rest for people
+    assert (out / "originality.json").read_text().count("\n") == 1
+    assert (out / "corpus_metrics.json").read_text().count("\n") > 1
     with pytest.raises(BundleError, match="invalid bundle extra"):
         bundles.save_bundle(tmp_path / "y", model=b.model, config=b.config, tokenizer=b.tokenizer,
                             training={}, extras={"../evil": {}})
