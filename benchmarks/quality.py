@@ -189,10 +189,14 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--temperature", type=float, help="sampling temperature (default: the app's default)")
     parser.add_argument("--top-p", type=float, help="nucleus mass (default: the app's default)")
     parser.add_argument("--no-repeats", action="store_true", help="takes without the corpus's bar repeats proposed")
+    parser.add_argument("--no-style-check", action="store_true",
+                        help="keep every first attempt (no regenerating of takes outside the corpus's ranges)")
     args = parser.parse_args(argv)
     sampling = {k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p)) if v is not None}
     if args.no_repeats:
         sampling["repeat_bars"] = False
+    if args.no_style_check:
+        sampling["style_check"] = False
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     started = time.perf_counter()

@@ -161,9 +161,13 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
     estimate = int(GAP_ESTIMATE_SLACK * max(old, mean_bar * bars)) + 4
     budget = seq_len - 3 - estimate
     if budget < 0:
-        most = max(1, int((seq_len - 3) / (GAP_ESTIMATE_SLACK * mean_bar + 1)))
-        raise GenerationError(f"{bars} bars are more than this model can write in one window "
-                              f"({seq_len} tokens): select at most {most} bars")
+        most = int((seq_len - 3 - 4) / (GAP_ESTIMATE_SLACK * mean_bar))
+        if 1 <= most < bars:
+            raise GenerationError(f"{bars} bars are more than this model can write in one window "
+                                  f"({seq_len} tokens): select at most {most} bar{'s' if most > 1 else ''}")
+        raise GenerationError(f"this model's window ({seq_len} tokens) is too short to rewrite "
+                              f"{'a bar' if bars == 1 else f'{bars} bars'} of this piece (about "
+                              f"{round(mean_bar)} tokens a bar): a model trained with a longer window can")
     from .styles import opening_id
 
     opening = opening_id(tokenizer, getattr(config, "style", None))  # BOS, or the style of a model of styles

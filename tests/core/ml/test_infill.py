@@ -91,6 +91,14 @@ def test_bad_selections_get_clear_messages(fill_bundle, take):
         infill(fill_bundle, take.score, 40, 42, GenerationConfig(seed=1))
     with pytest.raises(GenerationError, match="select at most"):
         infill(fill_bundle, take.score, 0, 12, GenerationConfig(seed=1))  # 12 bars cannot fit 128 tokens
+    import dataclasses
+
+    config = fill_bundle.config
+    short = dataclasses.replace(fill_bundle, config=dataclasses.replace(
+        config, model=dataclasses.replace(config.model, seq_len=12)))  # a window shorter than one bar
+    with pytest.raises(GenerationError, match="too short to rewrite a bar of this piece") as caught:
+        infill(short, take.score, 2, 3, GenerationConfig(seed=1))
+    assert "at most" not in str(caught.value)
 
 
 def test_jukebox_infill_writes_the_variants(fill_bundle, take, tmp_path, capsys):
