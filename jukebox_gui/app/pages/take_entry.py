@@ -73,5 +73,6 @@ def infill_html(report: dict[str, Any]) -> str:
     context = info.get("context_bars") or {}
     return (f"<p><b>{bars} regenerated</b> (variant {info.get('variant', 1)} of {info.get('variants', 1)}, "
             f"{info.get('notes', 0)} new notes; the model read {context.get('before', 0)} bars before and "
-            f"{context.get('after', 0)} after). Every other note is as it was.</p>")
+            f"{context.get('after', 0)} after). Every other note is as it was; the figures below are "
+            f"of the whole take with the new bars.</p>")
 

@@ -190,7 +190,9 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
         fill = tokenizer.decode([tokenizer.bos_id, *new]).trim_overlaps()
         out = _splice(score, fill, start, end, slim_program)
         part = out.slice_beats(start, end)
-        metrics = score_metrics(part) if part.note_count else {}
+        # the table compares the take as it now plays with the corpus's pieces (a few bars alone
+        # have too few notes for whole-piece ranges); the new bars' own figures stay in "infill"
+        metrics = score_metrics(out) if out.note_count else {}
         report = {
             "bundle": bundle_id(bundle),
             "settings": {**dataclasses.asdict(config), "seed": seed},
@@ -198,8 +200,10 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
             "infill": {"bars": [first + 1, last], "variant": variant + 1, "variants": variants,
                        "context_bars": {"before": prompt.left_bars, "after": prompt.right_bars},
                        "notes": part.note_count, "tokens": len(new), "window_ran_out": ran_out,
-                       "seconds": round(time.perf_counter() - t0, 4)},
+                       "seconds": round(time.perf_counter() - t0, 4),
+                       "metrics": score_metrics(part) if part.note_count else {}},
             "metrics": metrics,
+            "corpus_range": {k: v for k, v in profile.items() if k in metrics},
             "verdicts": compare_to_profile(metrics, profile) if profile and metrics else {},
         }
         takes.append(Take(score=out, tokens=[*prompt.ids, *new], report=report))

@@ -61,6 +61,14 @@ def test_bars_outside_the_selection_stay_exactly_as_they_were(fill_bundle, take)
                 by_pitch[n.pitch] = n
         info = new.report["infill"]
         assert info["bars"] == [5, 6] and info["context_bars"]["before"] >= 1 and info["context_bars"]["after"] >= 1
+        # the report's table is the whole take against the corpus's ranges; the new bars' own figures beside
+        from jukebox_gui.core.music.metrics import score_metrics
+
+        assert new.report["metrics"] == score_metrics(new.score)
+        assert set(new.report["corpus_range"]) == set(new.report["verdicts"]) <= set(new.report["metrics"])
+        assert new.report["corpus_range"] and "p10" in next(iter(new.report["corpus_range"].values()))
+        if inside:
+            assert info["metrics"] == score_metrics(new.score.slice_beats(start, end))
         insides.append(inside)
     assert len({tuple(i) for i in insides}) > 1  # variants differ
     again = infill(fill_bundle, take.score, 4, 6, GenerationConfig(seed=11), variants=1)[0]
