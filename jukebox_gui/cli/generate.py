@@ -34,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     form.add_argument("--exact-repeats", dest="second_endings", action="store_false",
                       help="repeat sections exactly (default: a repeat's last bar is generated anew, "
                            "like a second ending)")
+    form.add_argument("--fill-sections", dest="form_fill", action="store_true",
+                      help="fill a new section that comes before a repeat of an earlier one (the B of ABA) "
+                           "between its neighbours, with the music after it in view, instead of continuing "
+                           "it (a model trained with bar infilling; others continue, and say so)")
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, metavar="T",
                           help="randomness: lower is safer, higher is wilder; 0 = always the likeliest "
@@ -67,12 +71,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> GenerationConfig:
+    if args.form_fill and not args.form:
+        from ..core.errors import GenerationError
+
+        raise GenerationError("--fill-sections fills sections of a --form (e.g. --form ABA)")
     return GenerationConfig(
         bars=args.bars, seconds=args.seconds, notes=args.notes, temperature=args.temperature, top_k=args.top_k,
         top_p=args.top_p, repetition_penalty=args.repetition_penalty, seed=args.seed, primer=args.primer,
         primer_bars=args.primer_bars, tempo=args.tempo, program=args.program, instruments=args.instruments,
         max_copy_bars=args.max_copy_bars, style_check=args.style_check, form=args.form or None, section_bars=args.section_bars,
-        second_endings=args.second_endings, style=args.style,
+        second_endings=args.second_endings, form_fill=args.form_fill, style=args.style,
     ).validate()
 
 
@@ -90,9 +98,13 @@ def summary(report: dict) -> list[str]:
         lines.append(f"  {name:<24}{value:>8.2f}{where}")
     form = report.get("form")
     if form:
+        mark = {"copied": "*", "filled": "~"}
         lines.append("  form: " + " ".join(
-            f"{s['name']}{'*' if s['is_repeat'] else ''}({s['first_bar'] + 1}-{s['first_bar'] + s['bars']})"
-            for s in form["sections"]) + "  (* a repeat)")
+            f"{s['name']}{mark.get(s.get('made'), '*' if s['is_repeat'] else '')}"
+            f"({s['first_bar'] + 1}-{s['first_bar'] + s['bars']})" for s in form["sections"])
+            + "  (* a repeat" + (", ~ filled between its neighbours" if form.get("fill_sections") else "") + ")")
+        if form.get("fill_message"):
+            lines.append(f"  fill sections: {form['fill_message']}")
     originality = report["originality"]
     if not originality.get("checked"):
         lines.append("  originality: not checked (the bundle has no originality index)")
@@ -130,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         for line in summary(take.report):
             print(line)
     print(f"wrote {mid} and {report}")
+    if (take.report.get("form") or {}).get("fill_message"):
+        print(f"jukebox generate: --fill-sections: {take.report['form']['fill_message']}", file=sys.stderr)
     if not take.report["originality"]["ok"]:
         print(f"jukebox generate: warning: {take.report['originality']['message']}", file=sys.stderr)
     return 0

@@ -1,4 +1,4 @@
-"""Song form: a take generated section by section (``GenerationConfig.form``), by continuation.
+"""Song form: a take generated section by section (``GenerationConfig.form``).
 
 **The form string.** Sections in playing order, either as one word of capital letters (``AABB``,
 ``ABAB``, ``AABA``) or as words separated by spaces or commas (``intro A A B A outro``,
@@ -12,7 +12,9 @@ keeps the first one's length (a different length given for it is an error).
 
 * a new section is sampled by continuing the music so far (``generation._sample_pass`` on the whole
   take as the prefix; the decoder's context window is limited, so the model sees the most recent
-  bars, about ``seq_len`` tokens);
+  bars, about ``seq_len`` tokens); with ``form_fill`` a new section followed by a repeat of an
+  earlier one is instead filled between the take so far and that repeat's known bars, as
+  "Regenerate selection" fills (:mod:`.form_fill`; a model that cannot fill continues);
 * a repeat copies the original section's bars token for token (the same notes). With
   ``second_endings`` (the default) a repeat of 2 bars or more copies all but its last bar and
   samples that bar by continuing from the repeat's earlier bars, like a second ending (it may come
@@ -24,8 +26,11 @@ section has exactly its number of bars (a pass that runs out of tokens is padded
 
 **The report** (``take.report["form"]``, see :func:`form_report`): the form string, the default
 section length and per section ``name``, ``first_bar`` (0-based bar of the take, a primer's bars
-counted), ``bars``, ``is_repeat``, ``repeat_of`` (index of the section it repeats, else None) and
-``varied_bars`` (bar offsets inside a repeat whose tokens differ from the original's). Its
+counted), ``bars``, ``is_repeat``, ``repeat_of`` (index of the section it repeats, else None),
+``varied_bars`` (bar offsets inside a repeat whose tokens differ from the original's) and ``made``
+(``"continued"``, ``"filled"`` or ``"copied"``; a filled one adds ``filled_bars``, its last bars
+that were filled, and ``context_bars``; one that could not be filled a ``fill_note``);
+``fill_sections`` and ``fill_message`` say what became of ``form_fill``. Its
 ``written`` entry holds the metrics of the take as a score writes it (each section once; an exact
 repeat adds no bar, a varied repeat its differing bars): the demo corpora's files are written so
 (O'Neill's tunes are 16-18 bars with their repeats not played out), and the style check compares a
@@ -117,12 +122,14 @@ def _bar_header(tokens: list[int], span: tuple[int, int], grammar: Any) -> list[
 # ---- generating a take by form ------------------------------------------------------------------
 def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix: list[int], rng,
                 progress, cancel, attempt: int, limits: dict | None = None, repeats: dict | None = None,
-                repeat_rng=None) -> tuple[list[int], Any, dict]:
+                repeat_rng=None, bundle=None) -> tuple[list[int], Any, dict]:
     """One attempt at a form take: ``(tokens, state, info)`` like ``generation._sample_pass``,
     ``info["form"]`` listing the sections (see the module docstring). ``repeats``: the corpus's
-    bar repeats (palette), proposed inside each new section as in a plain take."""
+    bar repeats (palette), proposed inside each new section as in a plain take. ``bundle``: the
+    model, to fill new sections between their neighbours with (``config.form_fill``, :mod:`.form_fill`)."""
     from ..data.grammar import RemiState
     from ..progress import Progress
+    from .form_fill import SectionFiller
     from .generation import _sample_pass
 
     total = form_bars(plan)
@@ -157,11 +164,29 @@ def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix
         for _ in range(before + bars - len(spans)):  # ran out of tokens: empty bars keep the count
             tokens += _bar_header(tokens, spans[-1], grammar)
 
+    filler = SectionFiller.create(bundle, config, decoder=decoder, grammar=grammar, tokenizer=tokenizer, rng=rng,
+                                  limits=limits, cancel=cancel)
     done = 0
-    for section in plan:
+    for index, section in enumerate(plan):
         first_bar = len(bar_spans(tokens, grammar))
+        made: dict[str, Any] = {"made": "copied" if section.is_repeat else "continued"}
         if section.repeat_of is None:
-            run(section.bars, done)
+            right = filler.right_context(plan, index, placed, tokens) if filler is not None and index else []
+            fill = filler.fill_bars(tokens, section.bars, right) if right and filler.ok else 0
+            if right and not filler.ok:
+                made["fill_note"] = f"this model cannot fill: {filler.why}"
+            elif right and not fill:
+                made["fill_note"] = "its bars and the music around them do not fit this model's window"
+            if section.bars > fill:
+                run(section.bars - fill, done)
+            if fill:
+                new, about = filler.fill(tokens, fill, right)
+                tokens += new
+                sampled += about["tokens"]
+                steps += about["model_steps"]
+                made = {"made": "filled", "filled_bars": fill, **about}
+                if progress is not None:
+                    progress(Progress("generating", min(total, done + section.bars), total, "filled a section"))
         else:
             original = placed[section.repeat_of]
             spans = bar_spans(tokens, grammar)
@@ -174,7 +199,7 @@ def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix
                 run(1, done + keep)
         spans = bar_spans(tokens, grammar)
         entry = {"name": section.name, "first_bar": first_bar, "bars": section.bars,
-                 "is_repeat": section.is_repeat, "repeat_of": section.repeat_of, "varied_bars": []}
+                 "is_repeat": section.is_repeat, "repeat_of": section.repeat_of, "varied_bars": [], **made}
         if section.is_repeat:
             original = placed[section.repeat_of]
             entry["varied_bars"] = [
@@ -205,6 +230,22 @@ def written_tokens(tokens: list[int], sections: list[dict], grammar: Any, bos_id
 def form_report(config, sections: list[dict], written_metrics: dict | None) -> dict[str, Any]:
     """``take.report["form"]``."""
     return {"form": config.form, "section_bars": config.section_bars, "second_endings": config.second_endings,
+            "fill_sections": bool(getattr(config, "form_fill", False)), "fill_message": fill_message(config, sections),
             "bars": sum(s["bars"] for s in sections), "sections": sections,
             "written": {"metrics": written_metrics or {},
                         "bars": sum(s["bars"] if not s["is_repeat"] else len(s["varied_bars"]) for s in sections)}}
+
+
+def fill_message(config, sections: list[dict]) -> str:
+    """What became of ``form_fill`` (empty when every section it could fill was filled)."""
+    if not getattr(config, "form_fill", False):
+        return ""
+    notes = [(s["name"], s["fill_note"]) for s in sections if s.get("fill_note")]
+    if notes and notes[0][1].startswith("this model cannot fill"):
+        return f"{notes[0][1]}; the new sections were continued instead"
+    if notes:
+        return "; ".join(f"section {name} was continued: {note}" for name, note in notes)
+    if not any(s.get("made") == "filled" for s in sections):
+        return ("no new section of this form has a known section after it (a repeat of an earlier one): "
+                "every new section was continued")
+    return ""

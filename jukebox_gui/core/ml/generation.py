@@ -33,10 +33,11 @@ Or ``generate(..., prefix_ids=[...])``: continue these token ids (BOS first, who
 instead; the take holds them, then ``bars`` new bars.
 
 Song form (``form``, e.g. ``"AABB"`` or ``"intro A A B A outro"``, with ``section_bars``): the take
-is made section by section, a new one by continuing the take so far, a repeat as a copy of its
-section's tokens whose last bar is sampled anew (``second_endings``); see :mod:`.form`. ``bars``
-is then the form's total and the report's ``form`` lists the sections. The style check measures a
-form take as a score writes it (each section once: ``form.written``), as the corpus files are.
+is made section by section, a new one by continuing the take so far (``form_fill``: one before a
+known repeat filled between its neighbours, :mod:`.form_fill`), a repeat as a copy of its section's
+tokens whose last bar is sampled anew (``second_endings``); see :mod:`.form`. ``bars`` is then the
+form's total and the report's ``form`` lists the sections. The style check measures a form take as
+a score writes it (each section once: ``form.written``), as the corpus files are.
 
 Styles (a model of several corpora, :mod:`.style_decoder`): ``style="irish"`` opens the take with
 ``Style_irish`` instead of BOS and uses that style's palette and corpus profile; a blend
@@ -97,6 +98,7 @@ class GenerationConfig:
     form: str | None = None  # song form, e.g. "AABB", "intro A A B A outro" (see core.ml.form)
     section_bars: int = 8  # bars of a form section without its own length (intro/outro: half)
     second_endings: bool = True  # a form repeat samples its last bar anew, like a second ending
+    form_fill: bool = False  # a new section before a known repeat is filled between them (core.ml.form_fill)
     # Propose the corpus's bar repeats (core.ml.repeats): at a bar line an earlier bar is offered
     # as often as the corpus repeats one, and written token by token while the model agrees.
     repeat_bars: bool = True
@@ -387,7 +389,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
                 tokens, state, info = sample_form(plan, decoder, grammar, tokenizer, config, prefix,
                                                   make_rng(seed, attempt), progress, cancel, attempt, limits,
                                                   repeats=(palette or {}).get("bar_repeats"),
-                                                  repeat_rng=make_rng(seed, attempt, 3))
+                                                  repeat_rng=make_rng(seed, attempt, 3), bundle=bundle)
             else:
                 repeater = (BarRepeater(palette.get("bar_repeats"), grammar, make_rng(seed, attempt, 3))
                             if config.repeat_bars and palette else None)

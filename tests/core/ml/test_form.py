@@ -86,6 +86,8 @@ def test_every_section_has_its_bars_and_repeats_are_real(bundle, aabb):
     form = aabb.report["form"]
     assert [(s["name"], s["first_bar"], s["bars"], s["is_repeat"]) for s in form["sections"]] == [
         ("A", 0, 4, False), ("A", 4, 4, True), ("B", 8, 4, False), ("B", 12, 4, True)]
+    assert [s["made"] for s in form["sections"]] == ["continued", "copied", "continued", "copied"]
+    assert not form["fill_sections"] and form["fill_message"] == ""  # form_fill is off by default
     bars = _bar_tokens(bundle, aabb)
     assert len(bars) == 16 == form["bars"] == aabb.report["settings"]["bars"]
     notes = _bar_notes(aabb.score, 16)
