@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
@@ -97,6 +97,9 @@ class GeneratePage(GenerationSettings, QWidget):
         self.section_bars = QSpinBox(minimum=1, maximum=64)
         self.section_bars.setValue(DEFAULTS.section_bars)
         self.section_bars.setToolTip("Bars of a section without its own length (intro, outro: half)")
+        self.form_fill_check = QCheckBox("fill new sections between their neighbours")
+        self.form_fill_check.setToolTip("A new section before a repeat of an earlier one (the B of ABA) is filled "
+                                        "with the music on both sides in view (models trained with bar infilling)")
         self.tempo_spin = QSpinBox(minimum=0, maximum=300)
         self.tempo_spin.setSpecialValueText("model's choice")
         self.tempo_spin.setSuffix(" bpm")
@@ -130,6 +133,7 @@ class GeneratePage(GenerationSettings, QWidget):
         form_row.addWidget(QLabel("bars each:"))
         form_row.addWidget(self.section_bars)
         form.addRow("Form:", form_row)
+        form.addRow("", self.form_fill_check)
         form.addRow("Temperature:", self.temp_spin)
         sampling_row = QHBoxLayout()  # top-p and top-k share a row
         sampling_row.addWidget(self.top_p_spin, 1)

@@ -37,6 +37,7 @@ class GenerationSettings:
             "style": self.style_spec(),
             "form": self.form_edit.text().strip() or None,
             "section_bars": self.section_bars.value(),
+            "form_fill": self.form_fill_check.isChecked(),
         }
 
     def set_styles(self, names) -> None:
@@ -88,6 +89,8 @@ class GenerationSettings:
             self.primer_edit.setText(values["primer"] or "")
         if "form" in values:
             self.form_edit.setText(values["form"] or "")
+        if "form_fill" in values:
+            self.form_fill_check.setChecked(bool(values["form_fill"]))
         if "program" in values:
             program = values["program"]
             self.program_combo.setCurrentIndex(0 if program is None else max(0, self.program_combo.findData(program)))
