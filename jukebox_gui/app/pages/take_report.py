@@ -96,14 +96,16 @@ def originality_html(copy: Any) -> str:
 
 
 def style_html(style: Mapping[str, Any], attempts: Any) -> str:
-    """The style check: did the take's key metrics stay inside the corpus's 10th-90th range?"""
+    """The style check: did the take's key metrics stay near the corpus's 10th-90th range (a take
+    is regenerated only when one is well outside it, as few of the corpus's own pieces are)?"""
     if not style.get("checked"):
         return "<p><i>Style not checked: this model carries no corpus metrics.</i></p>"
     tries = f" ({int(attempts)} attempts)" if isinstance(attempts, (int, float)) and attempts > 1 else ""
     if style.get("ok"):
-        return f"<p style='color:{OK_COLOR}'>✓ In the style of the corpus{tries}.</p>"
+        return (f"<p style='color:{OK_COLOR}'>✓ In the style of the corpus{tries}: no style metric "
+                f"far outside the corpus's range.</p>")
     names = ", ".join(_label(str(n)) for n in style.get("out_of_range", []))
-    return f"<p style='color:{WARNING_COLOR}'>⚠ Outside the corpus range: {html.escape(names)}{tries}.</p>"
+    return f"<p style='color:{WARNING_COLOR}'>⚠ Far outside the corpus range: {html.escape(names)}{tries}.</p>"
 
 
 def model_melody_html(melody: Mapping[str, Any]) -> str:

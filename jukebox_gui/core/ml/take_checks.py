@@ -85,14 +85,33 @@ def out_of_reach(tried: list[dict], profile: dict) -> list[str]:
     return far
 
 
+# The style check regenerates a take only when a style metric lies well outside the corpus's
+# p10-p90: beyond it by STYLE_FENCE times its width on either side (about +-2.6 sigma of a normal
+# spread, where p10-p90 is +-1.28 sigma). Held to p10-p90 itself, every take had to look like the
+# middle 80 % of the corpus on five metrics at once, which about half of the corpus's own pieces do
+# not: the takes' spread shrank (benchmarks/quality, 50 takes of 16 bars: builtin:irish mean-interval
+# OA 0.74 with that check, 0.83 with none; builtin:bach 0.65 and 0.72). The report's table still
+# shows p10-p90, the corpus's typical range.
+STYLE_FENCE = 0.5
+
+
+def style_fence(band: dict) -> dict:
+    """``band`` (p10, p90) widened by :data:`STYLE_FENCE` of its width on each side."""
+    low, high = float(band["p10"]), float(band["p90"])
+    margin = STYLE_FENCE * (high - low)
+    return {"p10": low - margin, "p90": high + margin}
+
+
 def style_misses(metrics: dict, profile: dict) -> list[str]:
-    """The style metrics outside the corpus's p10-p90 range (none without a profile)."""
+    """The style metrics outside the corpus's fenced range (:func:`style_fence`; none without a
+    profile)."""
     if not profile:
         return []
     from ..music.metrics import compare_to_profile
 
     verdicts = compare_to_profile({k: metrics[k] for k in STYLE_METRICS if k in metrics},
-                                  {k: v for k, v in profile.items() if k in STYLE_METRICS})
+                                  {k: style_fence(v) for k, v in profile.items()
+                                   if k in STYLE_METRICS and "p10" in v and "p90" in v})
     return [k for k in STYLE_METRICS if verdicts.get(k, "in range") != "in range"]
 
 

@@ -184,6 +184,29 @@ def test_style_check_regenerates_takes_outside_the_corpus_range(bundle):
     assert off.report["attempts_made"] == 1 and not off.report["style"]["checked"]
 
 
+def test_style_check_lets_a_take_just_outside_p10_p90_through(bundle):
+    """Only a metric well outside the corpus's p10-p90 (by more than half its width) costs a retry:
+    about half of a corpus's own pieces leave p10-p90 on one of five metrics."""
+    import copy
+
+    from jukebox_gui.core.ml.take_checks import STYLE_FENCE
+
+    first = gen(bundle, seed=4, bars=4, style_check=False)
+    value = first.report["metrics"]["pitch_class_entropy"]
+
+    def band_above(gap: float):  # p10-p90 of width 1 starting ``gap`` above the take's value
+        styled = copy.copy(bundle)
+        styled.extras = {**bundle.extras, "corpus_metrics": {"pitch_class_entropy": {
+            "p10": value + gap, "p50": value + gap + 0.5, "p90": value + gap + 1.0}}}
+        return styled
+
+    near = gen(band_above(0.8 * STYLE_FENCE), seed=4, bars=4, max_attempts=3)
+    assert near.report["attempts_made"] == 1 and near.report["style"]["ok"]
+    assert near.report["verdicts"]["pitch_class_entropy"] == "low"  # the table still says so
+    far = gen(band_above(1.5 * STYLE_FENCE), seed=4, bars=4, max_attempts=3)
+    assert far.report["attempts_made"] > 1 and "pitch_class_entropy" in far.report["style"]["out_of_range"]
+
+
 def test_style_retries_stop_for_what_the_model_cannot_reach(bundle):
     from jukebox_gui.core.ml.take_checks import STYLE_METRICS
     from jukebox_gui.core.ml.take_checks import out_of_reach as _out_of_reach
