@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..core.ml.generation import GenerationConfig  # light: TensorFlow loads only when a take is made
+from ..core.ml.model_defaults import DEFAULT_TEMPERATURE
 
 _DEFAULTS = GenerationConfig()
 
@@ -39,9 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            "between its neighbours, with the music after it in view, instead of continuing "
                            "it (a model trained with bar infilling; others continue, and say so)")
     sampling = parser.add_argument_group("sampling")
-    sampling.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, metavar="T",
+    sampling.add_argument("--temperature", type=float, default=None, metavar="T",
                           help="randomness: lower is safer, higher is wilder; 0 = always the likeliest "
-                               f"(default {_DEFAULTS.temperature})")
+                               f"(default: the model's suggestion, else {DEFAULT_TEMPERATURE})")
     sampling.add_argument("--top-k", type=int, default=_DEFAULTS.top_k, metavar="K",
                           help="sample among the K likeliest tokens (0 = off)")
     sampling.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, metavar="P",

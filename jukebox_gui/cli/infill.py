@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from ..core.ml.generation import GenerationConfig  # light: TensorFlow loads only when bars are filled
+from ..core.ml.model_defaults import DEFAULT_TEMPERATURE
 
 _DEFAULTS = GenerationConfig()
 
@@ -37,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (default: a new one, printed and recorded)")
     parser.add_argument("--variants", type=int, default=1, metavar="N",
                         help="write N versions: NEW.mid, NEW-2.mid, ... (default 1)")
-    parser.add_argument("--temperature", type=float, default=_DEFAULTS.temperature, metavar="T",
-                        help=f"randomness (default {_DEFAULTS.temperature})")
+    parser.add_argument("--temperature", type=float, default=None, metavar="T",
+                        help=f"randomness (default: the model's suggestion, else {DEFAULT_TEMPERATURE})")
     parser.add_argument("--top-p", type=float, default=_DEFAULTS.top_p, metavar="P",
                         help=f"nucleus sampling mass (1 = off; default {_DEFAULTS.top_p})")
     parser.add_argument("--quiet", action="store_true", help="print only the output paths")

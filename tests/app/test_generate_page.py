@@ -140,3 +140,22 @@ def test_musicxml_export_without_a_report_keeps_the_score_title(qtbot, page, tmp
         page.export_buttons["musicxml"].click()
     root = ElementTree.fromstring(target.read_bytes())
     assert root.findtext("movement-title") == "My tune" and root.findtext("movement-number") is None
+
+
+def test_temperature_follows_the_chosen_models_suggestion(qtbot, page):
+    """builtin:bach suggests 0.8 (its sampling.json), builtin:irish none (0.9); a temperature the
+    user set stays when the model changes."""
+    def choose(model: str) -> None:
+        page.select_model(model)
+        qtbot.waitUntil(lambda: page.regen.checks.get(model) is not None, timeout=60_000)
+
+    choose("builtin:bach")
+    qtbot.waitUntil(lambda: abs(page.temp_spin.value() - 0.8) < 1e-9, timeout=10_000)
+    assert "suggests 0.8" in page.temp_spin.toolTip()
+    assert page.generation_settings()["temperature"] == 0.8
+    choose("builtin:irish")
+    qtbot.waitUntil(lambda: abs(page.temp_spin.value() - 0.9) < 1e-9, timeout=10_000)
+    page.temp_spin.setValue(1.3)  # the user's own choice
+    choose("builtin:bach")
+    qtbot.wait(200)
+    assert abs(page.temp_spin.value() - 1.3) < 1e-9

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from jukebox_gui.app.main_window import MainWindow
-from jukebox_gui.app.pages.generate_page import DEFAULTS
+from jukebox_gui.app.pages.generate_page import DEFAULT_TEMPERATURE, DEFAULTS
 from jukebox_gui.app.settings import Settings
 from jukebox_gui.core.ml.generation import Take
 from jukebox_gui.core.music.score import Note, Score, Track
@@ -155,7 +155,7 @@ def test_garbage_in_the_settings_falls_back_to_defaults_with_a_message(open_wind
     assert "generation settings could not be read" in text
     assert "deleting old takes was not valid" in text
     page = window.generate_page
-    assert page.bars_spin.value() == DEFAULTS.bars and page.temp_spin.value() == pytest.approx(DEFAULTS.temperature)
+    assert page.bars_spin.value() == DEFAULTS.bars and page.temp_spin.value() == pytest.approx(DEFAULT_TEMPERATURE)
     assert window.corpus_page.source == "" and window.stack.currentIndex() == 0
     assert Settings().prune_days() == 0 and Settings().recent_folders() == []
 

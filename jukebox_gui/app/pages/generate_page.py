@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from ...core.errors import JukeboxError
 from ...core.ml.generation import GenerationConfig, Take
+from ...core.ml.model_defaults import DEFAULT_TEMPERATURE
 from ...core.music.gm_names import GM_PROGRAMS
 from ...core.progress import Progress
 from ..settings import Settings
@@ -61,7 +62,7 @@ class GeneratePage(GenerationSettings, QWidget):
         self.bars_spin.setValue(DEFAULTS.bars)
         self.temp_spin = QDoubleSpinBox(minimum=0.05, maximum=3.0, singleStep=0.05)
         self.temp_spin.setDecimals(2)
-        self.temp_spin.setValue(DEFAULTS.temperature)
+        self.temp_spin.setValue(DEFAULT_TEMPERATURE)  # a model's own suggestion replaces it (model_opened)
         self.temp_spin.setToolTip("Lower = safer and more repetitive, higher = more adventurous")
         self.top_p_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.01)
         self.top_p_spin.setDecimals(2)

@@ -122,3 +122,18 @@ class GenerationSettings:
         if model == self.model_combo.currentData():
             bundle = getattr(check, "bundle", None)
             self.set_styles(getattr(getattr(bundle, "tokenizer", None), "style_ids", None) or ())
+            self.suggest_temperature(model, bundle)
+
+    def suggest_temperature(self, model: str, bundle) -> None:
+        """The temperature box follows the chosen model's suggestion (``sampling.json``, else
+        0.9), unless the user has set a temperature of their own since the last suggestion."""
+        from ...core.ml.model_defaults import DEFAULT_TEMPERATURE, suggested_temperature
+
+        suggested = suggested_temperature(bundle)
+        value = suggested or DEFAULT_TEMPERATURE
+        last = getattr(self, "_suggested_temperature", DEFAULT_TEMPERATURE)
+        if abs(self.temp_spin.value() - last) < 1e-9:
+            self.temp_spin.setValue(value)
+        self._suggested_temperature = value
+        self.temp_spin.setToolTip("Lower = safer and more repetitive, higher = more adventurous"
+                                  + (f"\n{model} suggests {value:g}" if suggested else ""))

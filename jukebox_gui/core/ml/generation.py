@@ -8,8 +8,8 @@ longest stretch copied from a training file (the bundle's ``originality`` index)
 copied take is kept and, if still over the limit, flagged in the report with the source and bars.
 The style check works the same way (``style_check``): a take whose pitch-class entropy, scale
 consistency, groove consistency, mean melodic interval or bar repetition (:data:`STYLE_METRICS`)
-falls outside the corpus's 10th-90th percentile range (the bundle's ``corpus_metrics``; a metric
-the profile lacks is not checked) is regenerated too; among the attempts the kept take is the first
+falls well outside the corpus's 10th-90th percentile range (past it by half its width,
+``take_checks.STYLE_FENCE``; the bundle's ``corpus_metrics``) is regenerated too; among the attempts the kept take is the first
 that passes both checks, else the one closest to passing (originality first). The report says
 which style metrics were out of range. Style retries stop early when a metric has been far out of
 range in every attempt, on the same side and further than twice the attempts' own spread, from
@@ -72,13 +72,9 @@ class GenerationConfig:
     bars: int = 16
     seconds: float | None = None
     notes: int | None = None
-    # Defaults measured on the earlier LSTM builtin:irish (not yet re-measured on the transformer
-    # built-ins; 20 takes of 16 bars per setting): a single attempt at
-    # T 0.9 / top-p 0.95 has all three style metrics in the corpus's p10-p90 range in 8 of 20 takes
-    # (each metric alone in 13-17); T 0.85 / 0.9 keeps pitch in range but makes the rhythm more
-    # regular than the corpus (groove in range 6 of 20). The style check's retries do the rest.
-    # A repetition penalty pushes takes out of key; T 0.8 starts to copy the corpus.
-    temperature: float = 0.9
+    # T 0.9 / top-p 0.95 measured on builtin:irish (the style check's retries do the rest); None:
+    # the model's own suggestion, else 0.9 (core.ml.model_defaults; builtin:bach suggests 0.8)
+    temperature: float | None = None
     top_k: int = 0
     top_p: float = 0.95
     repetition_penalty: float = 1.0
@@ -155,7 +151,10 @@ class GenerationConfig:
     def sampling(self):
         from .sampling import SamplingSettings
 
-        return SamplingSettings(self.temperature, self.top_k, self.top_p, self.repetition_penalty)
+        from .model_defaults import DEFAULT_TEMPERATURE
+
+        temperature = DEFAULT_TEMPERATURE if self.temperature is None else self.temperature
+        return SamplingSettings(temperature, self.top_k, self.top_p, self.repetition_penalty)
 
     @property
     def length_mode(self) -> str:
@@ -329,10 +328,11 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
     from .instruments import BandEntry, choose_band
+    from .model_defaults import with_model_defaults
     from .repeats import BarRepeater
     from .sampling import make_rng
 
-    config.validate()
+    config = with_model_defaults(config.validate(), bundle)
     plan = config.form_plan()
     seed = config.seed if config.seed is not None else secrets.randbelow(MAX_SEED + 1)
     config = dataclasses.replace(config, seed=seed, **({"bars": sum(s.bars for s in plan)} if plan else {}))

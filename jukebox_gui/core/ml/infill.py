@@ -142,7 +142,9 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
     ok, why = can_fill(bundle)
     if not ok:
         raise GenerationError(why)
-    config.validate()
+    from .model_defaults import with_model_defaults
+
+    config = with_model_defaults(config.validate(), bundle)
     if not 1 <= variants <= 16:
         raise GenerationError(f"variants must be 1..16, got {variants}")
     tokenizer = bundle.tokenizer

@@ -41,6 +41,9 @@ def test_builtin_bundle_ships_small_and_documented(name):
     assert not any(f.startswith("/") for f in originality["files"]), "absolute trainer paths leaked"
     bundle = load_bundle(f"builtin:{name}")
     assert bundle.tokenizer.vocab_size == bundle.vocab_size
+    from jukebox_gui.core.ml.model_defaults import suggested_temperature
+
+    assert suggested_temperature(bundle) == BUILTIN_MODELS[name].temperature  # sampling.json as the recipe says
 
 
 @pytest.mark.parametrize("name", sorted(BUILTIN_MODELS))
