@@ -42,6 +42,7 @@ GENERATION_FIELDS: dict[str, tuple[type, float, float, bool]] = {
     "style": (str, 0, 200, True),
     "form": (str, 0, 512, True),
     "section_bars": (int, 1, 64, True),
+    "form_fill": (bool, 0, 1, False),
 }
 
 
@@ -78,6 +79,8 @@ def _clean_generation_value(name: str, value: Any) -> tuple[bool, Any]:
         return nullable, None
     if kind is str:
         return (isinstance(value, str) and len(value) <= high), value
+    if kind is bool:
+        return isinstance(value, bool), value if isinstance(value, bool) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False, None
     if kind is int and (not float(value).is_integer()):

@@ -56,6 +56,7 @@ def _set_up_a_session(window: MainWindow, corpus: str) -> None:
     page.program_combo.setCurrentIndex(page.program_combo.findData(40))
     page.form_edit.setText("AABB")
     page.section_bars.setValue(4)
+    page.form_fill_check.setChecked(True)
     _make_take(window, 60)
     _make_take(window, 48)
     page.take_list.setCurrentRow(0)  # the first take is the one being looked at
@@ -69,6 +70,7 @@ def _assert_restored(window: MainWindow, corpus: str) -> None:
     assert page.temp_spin.value() == pytest.approx(1.35)
     assert page.program_combo.currentData() == 40
     assert (page.form_edit.text(), page.section_bars.value()) == ("AABB", 4)
+    assert page.form_fill_check.isChecked()
     assert page.primer_bars.value() == 2 and page.primer_edit.text() == ""  # no primer: its bars untouched
     assert len(page.takes) == 2 and page.take_list.currentRow() == 0
     assert page.current_take() is page.takes[0]
