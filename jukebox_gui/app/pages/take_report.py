@@ -136,17 +136,51 @@ def _generic(report: Mapping[str, Any], skip: set[str]) -> str:
     return f"<table cellpadding='2'>{''.join(rows)}</table>" if rows else ""
 
 
+def _bars(n: int) -> str:
+    return f"{n} bar" if n == 1 else f"{n} bars"
+
+
+def _made(index: int, s: Mapping[str, Any]) -> str:
+    """How one section was made, as HTML (``made``: continued, filled or copied; older takes lack it)."""
+    made, bars = s.get("made"), int(s.get("bars", 0) or 0)
+    if made is None:  # a take of an older version
+        return ("repeat, new last bar" if s.get("varied_bars") else "exact repeat") if s.get("is_repeat") else "new"
+    if made == "copied":
+        of = s.get("repeat_of")
+        text = f"copy of section {int(of) + 1}" if isinstance(of, (int, float)) else "copy of an earlier section"
+        varied = s.get("varied_bars") or []
+        if varied:
+            text += ", new last bar" if list(varied) == [bars - 1] else f", {_bars(len(varied))} new"
+        return text
+    if made == "filled":
+        filled = int(s.get("filled_bars", bars) or bars)
+        if filled < bars:
+            return f"new: continued, then its last {_bars(filled)} filled between its neighbours"
+        return "new: filled between its neighbours"
+    opening = index == 0 and int(s.get("first_bar", 0) or 0) == 0
+    text = "new: the opening" if opening else "new: continued from the bars before"
+    note = str(s.get("fill_note") or "")
+    if note:  # a model that cannot fill at all: said once, under the table (fill_message)
+        why = "" if note.startswith("this model cannot fill") else f": {html.escape(note)}"
+        text += f" <span style='color:{WARNING_COLOR}'>(not filled{why})</span>"
+    return text
+
+
 def form_html(form: Mapping[str, Any]) -> str:
-    """A form take's sections: name, bars (1-based) and whether it repeats an earlier one."""
+    """A form take's sections: name, bars (1-based) and how each was made (continued from the
+    music before it, filled between its neighbours, or a copy of an earlier one), and, when
+    filling was asked for, why it was not done (``fill_message``)."""
     rows = []
-    for s in form.get("sections") or []:
+    for index, s in enumerate(form.get("sections") or []):
         if not isinstance(s, Mapping):
             continue
         first, bars = int(s.get("first_bar", 0)), int(s.get("bars", 0))
-        kind = ("repeat, new last bar" if s.get("varied_bars") else "exact repeat") if s.get("is_repeat") else "new"
         rows.append(f"<tr><td><b>{html.escape(str(s.get('name', '')))}</b></td>"
-                    f"<td>bars {first + 1}–{first + bars}</td><td>{kind}</td></tr>")
-    return f"<p>{html.escape(str(form.get('form', '')))}</p><table>{''.join(rows)}</table>"
+                    f"<td>bars {first + 1}–{first + bars}</td><td>{_made(index, s)}</td></tr>")
+    message = form.get("fill_message")
+    warning = f"<p style='color:{WARNING_COLOR}'>⚠ {html.escape(str(message))}</p>" if message else ""
+    return (f"<p>{html.escape(str(form.get('form', '')))}</p>"
+            f"<table cellpadding='2'>{''.join(rows)}</table>{warning}")
 
 
 def report_html(report: Any) -> str:
