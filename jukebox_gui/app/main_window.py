@@ -245,7 +245,8 @@ class MainWindow(QMainWindow):
             page.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.corpus_page.sourceChanged.connect(lambda source: self.train_page.set_corpus(source))
         self.corpus_page.scanned.connect(self.train_page.set_corpus)
-        self.corpus_page.stylesChanged.connect(self.train_page.set_styles)
+        self.corpus_page.stylesChanged.connect(  # with the scan of them: the Train page counts every style
+            lambda specs: self.train_page.set_styles(specs, self.corpus_page.styled))
         self.train_page.trained.connect(self._model_trained)
         self.train_page.runningChanged.connect(self._training_changed)
         self.models_page.modelsChanged.connect(self.generate_page.set_models)

@@ -128,3 +128,32 @@ def test_the_train_page_gets_the_styles(qtbot, isolated_home, folders):
         assert train.styles.extras() == [] and train._sources() == str(reels)
     finally:
         window.jobs.stop_all(10.0)
+
+
+def test_the_train_page_counts_the_usable_files_of_every_style(qtbot, isolated_home, folders):
+    from jukebox_gui.app.main_window import MainWindow
+
+    reels, airs = folders
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        corpus, train = window.corpus_page, window.train_page
+        _scan(qtbot, corpus, lambda: corpus.set_source(str(reels)))
+        assert train.corpus_label.text().endswith("(3 usable files)")  # one corpus: as before
+        _scan(qtbot, corpus, lambda: corpus.styles.add(str(airs)))
+        assert train.corpus_label.text() == f"Corpus: <b>{reels}</b> (5 usable files in 2 styles)"
+        assert train.corpus_label.toolTip() == "Usable files per style: reels 3, Slow-Airs 2"
+        corpus.styles.main_name.setText("reel")  # renamed on the Corpus page: still its scan
+        corpus.styles.main_name.editingFinished.emit()
+        assert train.corpus_label.text().endswith("(5 usable files in 2 styles)")
+        train.styles.add("demo:bach")  # a style the Corpus page never scanned: its count is not known
+        assert train.corpus_label.text().endswith("(3 usable files)") and train.corpus_label.toolTip() == ""
+        train.styles.table.selectRow(1)
+        train.styles.remove_selected()  # the list is the scanned one again
+        assert train.corpus_label.text().endswith("(5 usable files in 2 styles)")
+        corpus.styles.list.table.selectRow(0)
+        _scan(qtbot, corpus, corpus.styles.list.remove_selected)
+        assert train.corpus_label.text().endswith("(3 usable files)")
+    finally:
+        window.jobs.stop_all(10.0)

@@ -27,6 +27,7 @@ from ..workers import JobManager, TrainRequest, Worker, train_worker
 
 if TYPE_CHECKING:  # core.ml.training imports Keras: not while the window opens
     from ...core.data.scan import CorpusReport
+    from ...core.data.style_stats import StyledScan
     from ...core.ml.training import TrainResult
 
 ARCH_LABELS = {"transformer": "Transformer (learns melody, default)", "lstm": "LSTM (most tokens per second)",
@@ -54,6 +55,7 @@ class TrainPage(QWidget):
         self.last_result: TrainResult | None = None
         self._last_mean: tuple[int, int, float] | None = None
         self.main_style: str | None = None  # the chosen corpus's style name, when the Corpus page gave one
+        self.styled: StyledScan | None = None  # the Corpus page's scan of every style, when it filled the list
 
         self.corpus_label = hint_label("No corpus chosen yet: pick one on the Corpus page.")
         self.preset_combo = QComboBox()
@@ -117,6 +119,7 @@ class TrainPage(QWidget):
         resume_row.addWidget(self.resume_button)
 
         self.styles = StyleList()  # more corpora beside this one: one model of several styles
+        self.styles.changed.connect(self._show_corpus)
         self.styles_label = QLabel("Train beside it, each corpus a style of one model:")
 
         settings_box = QGroupBox("Training")
@@ -187,17 +190,38 @@ class TrainPage(QWidget):
         if source != self.source:
             self.main_style = None
         self.source, self.report = source, report
-        usable = f" ({report.stats.ok} usable files)" if report is not None else ""
-        self.corpus_label.setText(f"Corpus: <b>{source}</b>{usable}")
+        self._show_corpus()
         self._set_running(self.is_running())
 
-    def set_styles(self, specs: list[str]) -> None:
+    def _scanned_styles(self) -> StyledScan | None:
+        """The Corpus page's scan of every style, while the list is still the one it filled."""
+        styled = self.styled
+        if styled is None or styled.sources[0].source != self.source:
+            return None
+        return styled if [(s.name, s.source) for s in styled.sources[1:]] == self.styles.extras() else None
+
+    def _show_corpus(self) -> None:
+        """"Corpus: X (N usable files)", or, with the styles the Corpus page scanned, all of them."""
+        styled, tip = self._scanned_styles(), ""
+        if styled is not None:
+            rows = styled.rows()
+            usable = f" ({sum(r.ok for r in rows):,} usable files in {len(rows)} styles)"
+            tip = "Usable files per style: " + ", ".join(f"{r.name} {r.ok:,}" for r in rows)
+        else:
+            usable = f" ({self.report.stats.ok:,} usable files)" if self.report is not None else ""
+        self.corpus_label.setText(f"Corpus: <b>{self.source}</b>{usable}" if self.source else
+                                  "No corpus chosen yet: pick one on the Corpus page.")
+        self.corpus_label.setToolTip(tip)
+
+    def set_styles(self, specs: list[str], styled: StyledScan | None = None) -> None:
         """The Corpus page's styles (``NAME=SOURCE``, the chosen corpus first) fill the list of
-        corpora beside it; [] empties it."""
+        corpora beside it; [] empties it. ``styled``: the Corpus page's scan of them, whose usable
+        files the corpus line counts (until the list is changed here)."""
         from ...core.data.styles import parse_sources
 
         sources = parse_sources(specs) if specs else []
         self.main_style = sources[0].name if sources else None
+        self.styled = styled if styled is not None and styled.specs() == list(specs) and specs else None
         self.styles.table.setRowCount(0)
         for s in sources[1:]:
             self.styles.add(s.source, s.name)
