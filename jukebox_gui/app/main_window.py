@@ -3,7 +3,7 @@ shortcuts, remembered layout, and a clean stop of running jobs on close.
 
 File > Open…, a drop anywhere on the window and ``jukebox-gui PATH…`` all go through
 ``open_paths``: a MIDI file becomes a take on the Generate page (``pages/opened_take.py``), a
-folder the corpus. Settings > SoundFont… chooses what renders play with (``soundfont_dialog.py``).
+folder the corpus, and more folders styles beside it on the Corpus page. Settings > SoundFont… chooses what renders play with (``soundfont_dialog.py``).
 
 It reopens with the last session (corpus, model, generation settings, selected take: see
 ``Settings.session_state``). After a start that finds the last window never closed cleanly, it
@@ -174,17 +174,23 @@ class MainWindow(QMainWindow):
 
     def open_paths(self, paths: list[str], scan: bool = True):
         """Open what was given: MIDI files as takes (read in a worker; returns it), the first
-        folder as the corpus (scanned unless ``scan`` is False). What cannot be opened is said."""
+        folder as the corpus and any others as styles beside it, in place of the ones listed
+        (scanned unless ``scan`` is False). What cannot be opened is said."""
         from ..core.opened_takes import sort_paths
 
         files, folders, others = sort_paths(paths)
         notes = []
-        if folders:
+        if len(folders) == 1:
             self.show_page(0)
             self.corpus_page.set_source(str(folders[0]), scan=scan)
-            if len(folders) > 1:
-                notes.append(f"One corpus at a time: {folders[0].name} is open; not opened: "
-                             + ", ".join(f.name for f in folders[1:]) + ".")
+        elif folders:
+            self.show_page(0)
+            self.corpus_page.set_source(str(folders[0]), scan=False)
+            self.corpus_page.styles.set_styles([(None, str(f)) for f in folders[1:]])
+            if scan:
+                self.corpus_page.start_scan()
+            self.statusBar().showMessage(f"{folders[0].name} is the corpus, with "
+                                         + ", ".join(f.name for f in folders[1:]) + " beside it as styles", 8000)
         if others:
             notes.append("Not opened (not a MIDI file or a folder, or not there): "
                          + ", ".join(p.name or str(p) for p in others) + ".")

@@ -1,6 +1,7 @@
 """Choosing what to open: File > Open… (one dialog for MIDI files and folders) and drag and drop
 anywhere on the window. Both hand a list of paths to ``MainWindow.open_paths``: MIDI files
-become takes on the Generate page, a folder becomes the corpus.
+become takes on the Generate page, a folder becomes the corpus (several folders: the first is the
+corpus, the others styles beside it).
 
 The dialog is Qt's own (not the platform's) so that "Open" on a selected folder opens it instead
 of entering it (double-click still enters a folder). It is shown with ``open()``, never
@@ -23,7 +24,7 @@ DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 
 
 class OpenDialog(QFileDialog):
-    """Pick MIDI files (several at once) or a folder; ``pathsChosen(list[str])`` once accepted."""
+    """Pick MIDI files or folders (several at once); ``pathsChosen(list[str])`` once accepted."""
 
     pathsChosen = Signal(list)
 
@@ -42,10 +43,11 @@ class OpenDialog(QFileDialog):
     def accept(self) -> None:
         if self.settings is not None:  # the next File > Open starts where this one ended
             self.settings.set_value(FOLDER_KEY, self.directory().path())
-        chosen = self.selectedFiles()
-        if len(chosen) == 1 and Path(chosen[0]).is_dir() and Path(chosen[0]) != Path(self.directory().path()):
-            QDialog.accept(self)  # a selected folder: open it as the corpus, do not enter it
-            self.pathsChosen.emit([chosen[0]])
+        here = Path(self.directory().path())
+        chosen = [c for c in self.selectedFiles() if Path(c) != here]
+        if any(Path(c).is_dir() for c in chosen):
+            QDialog.accept(self)  # selected folders: open them (a corpus and its styles), do not enter one
+            self.pathsChosen.emit(chosen)
             return
         super().accept()
 

@@ -127,6 +127,63 @@ def test_file_open_on_a_folder_opens_the_corpus(qtbot, window, real_midi_files, 
     assert w.generate_page.takes == []
 
 
+def _folders(tmp_path, real_midi_files, *names):
+    made = []
+    for k, name in enumerate(names):
+        folder = tmp_path / name
+        folder.mkdir()
+        for p in real_midi_files[2 * k:2 * k + 2]:
+            (folder / p.name).write_bytes(p.read_bytes())
+        made.append(folder)
+    return made
+
+
+def test_file_open_on_several_folders_opens_a_corpus_with_styles(qtbot, window, real_midi_files, tmp_path):
+    from PySide6.QtCore import QItemSelectionModel
+    from PySide6.QtWidgets import QListView
+
+    music = tmp_path / "music"
+    music.mkdir()
+    reels, airs = _folders(music, real_midi_files, "reels", "Slow Airs")
+    w = window()
+    w.corpus_page.styles.add("demo:bach")  # listed before: the folders opened take its place
+    dialog = w.show_open_dialog()
+    dialog.setDirectory(str(music))
+    view = dialog.findChild(QListView, "listView")
+    qtbot.waitUntil(lambda: view.model().rowCount(view.rootIndex()) == 2, timeout=WAIT_MS)
+    rows = {view.model().index(r, 0, view.rootIndex()).data(): r for r in range(2)}
+    for name in ("reels", "Slow Airs"):  # what ctrl+click on both does
+        view.selectionModel().select(view.model().index(rows[name], 0, view.rootIndex()),
+                                     QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    assert len(dialog.selectedFiles()) == 2
+    with qtbot.waitSignal(w.corpus_page.stylesChanged, timeout=WAIT_MS) as blocker:
+        dialog.accept()
+    assert not dialog.isVisible()  # it opened them rather than entering one
+    assert w.corpus_page.source == str(reels)
+    assert blocker.args[0] == [f"reels={reels}", f"Slow-Airs={airs}"]  # default names: the folders'
+    assert [r[0] for r in w.corpus_page.style_table.row_texts()] == ["reels", "Slow-Airs", "Total"]
+    assert w.train_page.styles.extras() == [("Slow-Airs", str(airs))]
+    assert w.stack.currentWidget() is w.corpus_page and w.notice.isHidden()
+
+
+def test_dropping_several_folders_and_a_file_opens_a_corpus_with_styles_and_a_take(
+        qtbot, window, real_midi_files, multitrack, tmp_path):
+    first, second, third = _folders(tmp_path, real_midi_files, "jigs", "reels", "hornpipes")
+    w = window()
+    w.show_page(3)
+    with qtbot.waitSignal(w.corpus_page.stylesChanged, timeout=WAIT_MS) as styles, \
+            qtbot.waitSignal(w.opener.opened, timeout=WAIT_MS) as opened:
+        _drop(w.generate_page.report, [first, multitrack, second, third])
+    page = w.corpus_page
+    assert page.source == str(first)
+    assert page.styles.list.extras() == [("reels", str(second)), ("hornpipes", str(third))]
+    assert styles.args[0] == [f"jigs={first}", f"reels={second}", f"hornpipes={third}"]
+    assert page.styled is not None and len(page.styled.reports) == 3 and page.usable_files > 0
+    assert "2 beside this one" in page.styles.toggle.text() and not page.styles.box.isHidden()
+    assert [e.name for e in opened.args[0]] == ["test02.mid"]  # the MIDI file: a take, as before
+    assert "One corpus at a time" not in w.notice.text()
+
+
 def _drop(target, paths) -> QDropEvent:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])

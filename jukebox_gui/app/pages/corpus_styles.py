@@ -112,6 +112,22 @@ class StylesEditor(QWidget):
         self.toggle.setChecked(True)
         self.list.add(source, name)
 
+    def set_styles(self, extras: list[tuple[str | None, str]], main_name: str = "") -> None:
+        """These corpora beside the chosen one, as (style name or None for the default, source),
+        in place of the list, and the chosen one's style name; no ``changed``: the caller scans."""
+        self.blockSignals(True)
+        try:
+            self.list.table.setRowCount(0)
+            for name, source in extras:
+                self.list.add(source, name)
+            self.main_name.setText(main_name)
+        finally:
+            self.blockSignals(False)
+        self._label()
+        self._fit()
+        if extras:
+            self.toggle.setChecked(True)
+
     def is_styled(self) -> bool:
         return bool(self.list.extras())
 
