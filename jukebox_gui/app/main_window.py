@@ -3,9 +3,10 @@ shortcuts, remembered layout, and a clean stop of running jobs on close.
 
 File > Open…, a drop anywhere on the window and ``jukebox-gui PATH…`` all go through
 ``open_paths``: a MIDI file becomes a take on the Generate page (``pages/opened_take.py``), a
-folder the corpus, and more folders styles beside it on the Corpus page. Settings > SoundFont… chooses what renders play with (``soundfont_dialog.py``).
+folder the corpus, and more folders styles beside it on the Corpus page. Settings > SoundFont…
+chooses what renders play with (``soundfont_dialog.py``).
 
-It reopens with the last session (corpus, model, generation settings, selected take: see
+It reopens with the last session (corpus and its styles, model, generation settings, selected take: see
 ``Settings.session_state``). After a start that finds the last window never closed cleanly, it
 asks first, in a non-modal bar (the takes themselves are listed either way: they are on disk)."""
 
@@ -34,6 +35,15 @@ log = logging.getLogger("jukebox.app")
 
 PAGES = ("Corpus", "Train", "Models", "Generate & listen")
 CLOSE_TIMEOUT_S = 5.0
+
+
+def _is_there(source: str) -> bool:
+    """A demo corpus this version has, or a folder that is still there."""
+    from ..core.demo import DEMO_CORPORA, DEMO_PREFIX
+
+    if source.startswith(DEMO_PREFIX):
+        return source[len(DEMO_PREFIX):] in DEMO_CORPORA
+    return Path(source).is_dir()
 
 
 class MainWindow(QMainWindow):
@@ -187,6 +197,7 @@ class MainWindow(QMainWindow):
             self.show_page(0)
             self.corpus_page.set_source(str(folders[0]), scan=False)
             self.corpus_page.styles.set_styles([(None, str(f)) for f in folders[1:]])
+            self._save_styles()
             if scan:
                 self.corpus_page.start_scan()
             self.statusBar().showMessage(f"{folders[0].name} is the corpus, with "
@@ -313,6 +324,7 @@ class MainWindow(QMainWindow):
         else:
             self.restore_session(state)
         self.corpus_page.sourceChanged.connect(self._corpus_chosen)
+        self.corpus_page.styles.changed.connect(self._save_styles)
         self.generate_page.model_combo.activated.connect(lambda _i: self._save_generation())
         self.generate_page.generated.connect(lambda _take: self._save_generation())
         self.generate_page.take_list.currentRowChanged.connect(self._take_selected)
@@ -333,9 +345,8 @@ class MainWindow(QMainWindow):
         if state.take and self.generate_page.select_take(state.take):
             restored.append("selected take")
         if state.corpus:
-            if state.corpus.startswith("demo:") or Path(state.corpus).is_dir():
-                self.corpus_page.set_source(state.corpus, scan=True)
-                restored.append("corpus")
+            if _is_there(state.corpus):
+                restored.append(self._restore_corpus(state, gone))
             else:
                 gone.append(f"the corpus folder {state.corpus} is no longer there")
         if gone:
@@ -344,11 +355,33 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Restored the last session: " + ", ".join(restored), 8000)
         return restored
 
+    def _restore_corpus(self, state: SessionState, gone: list[str]) -> str:
+        """The corpus, the styles beside it that are still there and its style name; scanned."""
+        from ..core.data.styles import parse_sources
+
+        extras = []
+        for style in parse_sources(state.styles) if state.styles else []:  # checked when read
+            if _is_there(style.source):
+                extras.append((style.name, style.source))
+            else:
+                gone.append(f"the folder {style.source} of the style {style.name} is no longer there")
+        self.corpus_page.set_source(state.corpus, scan=False)
+        self.corpus_page.styles.set_styles(extras, state.style_name)
+        self.corpus_page.start_scan()
+        self._save_styles()
+        return f"corpus with {len(extras)} more as styles" if extras else "corpus"
+
     def _decline_restore(self) -> None:
         self.restore_offer = None
 
     def _corpus_chosen(self, source: str) -> None:
         self.settings.set_last_corpus(source)
+        self._save_styles()
+
+    def _save_styles(self) -> None:
+        saved = self.corpus_page.styles.saved()
+        if saved is not None:  # else a name core refuses: the last good ones stay
+            self.settings.set_last_styles(*saved)
         self.settings.sync()
 
     def _save_generation(self) -> None:
@@ -381,6 +414,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         if self.restore_offer is None:  # an unanswered offer keeps the crashed session's state
             self._save_generation()
+            self._save_styles()
         self.generate_page.close_takes_session()
         self.settings.end_session()
         event.accept()

@@ -7,9 +7,9 @@ so tests never touch the user's real preferences.
 Every getter survives garbage (a hand-edited or damaged settings file): a value of the wrong
 type or out of range falls back to its default, and the getters that matter to the user say so
 in ``problems`` (the window shows them), never raise. The session keys (``session/*``) hold what
-the window reopens with: the last corpus, model, generation settings and selected take, and a
-``running`` marker set while a window is open, so a start that finds it set knows the last one
-crashed.
+the window reopens with: the last corpus (with the Corpus page's styles beside it and its own style
+name), model, generation settings and selected take, and a ``running`` marker set while a window
+is open, so a start that finds it set knows the last one crashed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 SETTINGS_VERSION = 2
 MAX_RECENT = 8
+MAX_STYLES = 64  # corpora beside the chosen one that a session keeps
 PRUNE_CHOICES = (0, 7, 30, 90, 365)  # days an unstarred session is kept; 0: never prune
 
 # generation setting: (type, lowest, highest, may be None); the Generate page's ranges
@@ -51,18 +52,21 @@ class SessionState:
     """What the window had open when it last saved: restored on the next start."""
 
     corpus: str = ""
+    styles: list[str] = field(default_factory=list)  # NAME=SOURCE of the corpora beside it (Corpus page)
+    style_name: str = ""  # the corpus's own style name ("": its folder's or demo's)
     model: str = ""
     generation: dict[str, Any] = field(default_factory=dict)  # only the fields that were valid
     take: str = ""  # a takes_store take id, "SESSION/NNNN"
     page: int = 0
 
     def is_empty(self) -> bool:
-        return not (self.corpus or self.model or self.generation or self.take)
+        return not (self.corpus or self.model or self.generation or self.take)  # styles go with a corpus
 
     def describe(self) -> str:
         parts = []
         if self.corpus:
-            parts.append(f"corpus {self.corpus}")
+            beside = f" with {len(self.styles)} more as styles" if self.styles else ""
+            parts.append(f"corpus {self.corpus}{beside}")
         if self.model:
             parts.append(f"model {self.model.split('/')[-1]}")
         if self.generation:
@@ -88,6 +92,19 @@ def _clean_generation_value(name: str, value: Any) -> tuple[bool, Any]:
     if not math.isfinite(float(value)) or not low <= value <= high:
         return False, None
     return True, kind(value)
+
+
+def _clean_style_spec(spec: Any) -> bool:
+    """A saved style beside the corpus: ``NAME=SOURCE`` with a name core takes."""
+    if not isinstance(spec, str) or len(spec) > 4096 or "\0" in spec or "=" not in spec:
+        return False
+    from ..core.data.styles import parse_source
+    from ..core.errors import JukeboxError
+
+    try:
+        return parse_source(spec).spec() == spec
+    except JukeboxError:
+        return False
 
 
 def _open_qsettings() -> QSettings:
@@ -222,12 +239,53 @@ class Settings:
         self.q.sync()
 
     def session_state(self) -> SessionState:
-        return SessionState(corpus=self._str("session/corpus"), model=self._str("session/model"),
+        return SessionState(corpus=self._str("session/corpus"), styles=self.corpus_styles(),
+                            style_name=self.corpus_style_name(), model=self._str("session/model"),
                             generation=self.generation_settings(), take=self._str("session/take", max_len=200),
                             page=self.last_page())
 
     def set_last_corpus(self, source: str) -> None:
         self.q.setValue("session/corpus", str(source or ""))
+
+    def set_last_styles(self, specs: list[str], style_name: str = "") -> None:
+        """The corpora beside the corpus (``NAME=SOURCE``) and the corpus's own style name."""
+        self.q.setValue("session/styles", json.dumps([str(s) for s in specs]))
+        self.q.setValue("session/style_name", str(style_name or ""))
+
+    def corpus_styles(self) -> list[str]:
+        """The saved styles beside the corpus: only specs with a name core takes, each name once;
+        anything else is said in ``problems`` and left out."""
+        raw = self.q.value("session/styles", "")
+        if raw in (None, ""):
+            return []
+        try:
+            data = json.loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            data = None
+        if not isinstance(data, list):
+            self.problems.append("The saved styles beside the corpus could not be read; none were restored.")
+            return []
+        kept: list[str] = []
+        names: set[str] = set()
+        for spec in data[:MAX_STYLES]:
+            name = spec.partition("=")[0] if _clean_style_spec(spec) else None
+            if name is not None and name not in names:
+                kept.append(spec)
+                names.add(name)
+        if len(kept) < len(data):
+            self.problems.append(f"{len(data) - len(kept)} of the saved styles beside the corpus could not be read; "
+                                 "they were left out.")
+        return kept
+
+    def corpus_style_name(self) -> str:
+        """The corpus's own style name ("" = its folder's); one core would refuse is said and dropped."""
+        from ..core.data.tokenizer import STYLE_NAME
+
+        name = self._str("session/style_name", max_len=200)
+        if name and not STYLE_NAME.fullmatch(name):
+            self.problems.append("The saved setting session/style_name could not be read; it was left empty.")
+            return ""
+        return name
 
     def set_last_model(self, reference: str | None) -> None:
         self.q.setValue("session/model", str(reference or ""))

@@ -55,6 +55,7 @@ def test_two_styles_are_scanned_and_reported_per_style(qtbot, page, folders):
     _scan(qtbot, page, lambda: page.styles.add(str(airs)))  # adding a corpus scans them all
     rows = page.style_table.row_texts()
     assert [r[0] for r in rows] == ["reels", "Slow-Airs", "Total"]  # default names: the folders'
+    assert rows[2][1] == "2 corpora"  # not fooled by the space in "Slow Airs"
     assert [r[2:5] for r in rows] == [["4", "3", "1"], ["2", "2", "0"], ["6", "5", "1"]]  # files, usable, skipped
     assert rows[0][5] == "36" and rows[1][5] == "16" and rows[2][5] == "52"  # notes
     assert "Violin" in rows[0][7] and "Piano" in rows[1][7]

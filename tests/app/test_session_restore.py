@@ -1,10 +1,12 @@
-"""The window reopens with the last corpus, model, generation settings, takes and selection; after
-a crash it says so in a non-modal bar and restores only when asked; garbage in the settings file
-falls back to defaults with a message, never a crash."""
+"""The window reopens with the last corpus (and the styles beside it, and its style name), model,
+generation settings, takes and selection; after a crash it says so in a non-modal bar and restores
+only when asked; garbage in the settings file falls back to defaults with a message, never a crash."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -136,6 +138,101 @@ def test_what_is_gone_is_said_not_restored(open_window, tmp_path):
     assert "deleted folder is no longer there" in text and "deleted model is no longer there" in text
 
 
+def _tunes(folder, midi_bytes, count, program):
+    folder.mkdir()
+    for i in range(count):
+        notes = [(60 + (i + k) % 7, k * 240, 240) for k in range(12)]
+        (folder / f"tune{i}.mid").write_bytes(midi_bytes(notes, program=program))
+    return folder
+
+
+def _scanned(qtbot, page) -> None:
+    qtbot.waitUntil(lambda: page.worker is not None and not page.worker.is_running() and page.report is not None,
+                    timeout=60_000)
+
+
+def test_the_corpus_styles_beside_it_and_its_style_name_survive_a_restart(open_window, qtbot, tmp_path, midi_bytes):
+    reels = _tunes(tmp_path / "reels", midi_bytes, 3, 40)
+    airs = _tunes(tmp_path / "Slow Airs", midi_bytes, 2, 0)
+    jigs = _tunes(tmp_path / "jigs", midi_bytes, 2, 73)
+    first = open_window()
+    page = first.corpus_page
+    page.set_source(str(reels))
+    page.styles.add(str(airs))
+    page.styles.add(str(jigs), "jig")
+    page.styles.main_name.setText("reel")
+    page.styles.main_name.editingFinished.emit()
+    _scanned(qtbot, page)
+    assert [r[0] for r in page.style_table.row_texts()] == ["reel", "Slow-Airs", "jig", "Total"]
+    first.close()
+    shutil.rmtree(jigs)  # a style's folder gone meanwhile: said, not restored
+
+    again = open_window()
+    page = again.corpus_page
+    assert page.source == str(reels) and page.styles.main_name.text() == "reel"
+    assert page.styles.list.extras() == [("Slow-Airs", str(airs))]
+    assert "More corpora, each a style (1 beside this one)" == page.styles.toggle.text()
+    assert f"the folder {jigs} of the style jig is no longer there" in again.notice.text()
+    _scanned(qtbot, page)  # scanned as the page scans: per style
+    assert [r[0] for r in page.style_table.row_texts()] == ["reel", "Slow-Airs", "Total"]
+    assert [r[3] for r in page.style_table.row_texts()] == ["3", "2", "5"]
+    assert again.train_page._sources() == [f"reel={reels}", f"Slow-Airs={airs}"]  # what training gets
+    assert again.train_page.corpus_label.text().endswith("(5 usable files in 2 styles)")
+    if os.environ.get("JUKEBOX_SCREENSHOTS"):
+        again.show_page(0)
+        qtbot.wait(50)
+        again.grab().save(os.path.join(os.environ["JUKEBOX_SCREENSHOTS"], "polish-corpus-restored.png"))
+    assert Settings().session_state().styles == [f"Slow-Airs={airs}"]  # the gone one is dropped for good
+    page.styles.list.table.selectRow(0)
+    page.styles.list.remove_selected()  # back to one corpus: saved at once
+    assert Settings().session_state().styles == [] and Settings().session_state().style_name == "reel"
+    _scanned(qtbot, page)
+
+
+def test_several_folders_opened_at_once_are_reopened_as_styles(open_window, qtbot, tmp_path, midi_bytes):
+    reels = _tunes(tmp_path / "reels", midi_bytes, 2, 40)
+    airs = _tunes(tmp_path / "airs", midi_bytes, 2, 0)
+    first = open_window()
+    first.open_paths([str(reels), str(airs)])
+    _scanned(qtbot, first.corpus_page)
+    first.close()
+    again = open_window()
+    assert again.corpus_page.source == str(reels)
+    assert again.corpus_page.styles.list.extras() == [("airs", str(airs))]
+    _scanned(qtbot, again.corpus_page)
+
+
+def test_after_a_crash_the_styles_come_back_with_restore(open_window, qtbot, tmp_path, midi_bytes):
+    reels = _tunes(tmp_path / "reels", midi_bytes, 2, 40)
+    airs = _tunes(tmp_path / "airs", midi_bytes, 2, 0)
+    first = open_window()
+    first.open_paths([str(reels), str(airs)])
+    _scanned(qtbot, first.corpus_page)
+    first.hide()  # never closed
+    again = open_window()
+    assert f"corpus {reels} with 1 more as styles" in again.notice.text()
+    assert again.corpus_page.styles.list.extras() == []  # not yet
+    again.notice.buttons["Restore"].click()
+    assert again.corpus_page.source == str(reels)
+    assert again.corpus_page.styles.list.extras() == [("airs", str(airs))]
+    assert Settings().session_state().styles == [f"airs={airs}"]  # still saved after choosing the corpus again
+    _scanned(qtbot, again.corpus_page)
+
+
+def test_a_style_name_core_refuses_is_not_saved(open_window, qtbot, tmp_path, midi_bytes):
+    reels = _tunes(tmp_path / "reels", midi_bytes, 2, 40)
+    first = open_window()
+    first.corpus_page.set_source(str(reels), scan=False)
+    airs = _tunes(tmp_path / "airs", midi_bytes, 2, 0)
+    first.corpus_page.styles.add(str(airs))
+    assert Settings().session_state().styles == [f"airs={airs}"]
+    first.corpus_page.styles.list.table.item(0, 0).setText("slow airs")  # a space: core refuses it
+    assert Settings().session_state().styles == [f"airs={airs}"]  # the last good ones stay
+    first.corpus_page.styles.list.table.item(0, 0).setText("slow-airs")
+    assert Settings().session_state().styles == [f"slow-airs={airs}"]
+    first.corpus_page.cancel_scan()
+
+
 GARBAGE = {
     "session/generation": "{this is not json",
     "session/corpus": 12345,
@@ -144,6 +241,8 @@ GARBAGE = {
     "window/page": "the third",
     "window/geometry": "zzz",
     "corpus/recent": 7,
+    "session/styles": "[not, json",
+    "session/style_name": "no spaces allowed",
 }
 
 
@@ -156,6 +255,7 @@ def test_garbage_in_the_settings_falls_back_to_defaults_with_a_message(open_wind
     text = window.notice.text()
     assert "generation settings could not be read" in text
     assert "deleting old takes was not valid" in text
+    assert "styles beside the corpus could not be read" in text and "session/style_name could not be read" in text
     page = window.generate_page
     assert page.bars_spin.value() == DEFAULTS.bars and page.temp_spin.value() == pytest.approx(DEFAULT_TEMPERATURE)
     assert window.corpus_page.source == "" and window.stack.currentIndex() == 0
@@ -169,6 +269,24 @@ def test_a_settings_file_of_binary_junk_opens_with_defaults(open_window, isolate
     assert window.generate_page.bars_spin.value() == DEFAULTS.bars
     window.close()
     assert not open_window().crashed_last_time  # and it still saves
+
+
+def test_invalid_styles_are_dropped_one_by_one(open_window, tmp_path):
+    corpus, other, jigs = tmp_path / "reels", tmp_path / "airs", tmp_path / "jigs"
+    for folder in (corpus, other, jigs):
+        folder.mkdir()
+    settings = Settings()
+    settings.set_last_corpus(str(corpus))
+    settings.q.setValue("session/styles", json.dumps(
+        [f"airs={other}", 5, "bad name=demo:bach", "=demo:irish", f"airs={corpus}", "x" * 5000, None,
+         f"jig={jigs}", "gone=demo:no-such-demo"]))
+    settings.sync()
+    assert Settings().session_state().describe().startswith(f"corpus {corpus} with 3 more as styles")
+    window = open_window()  # no exception, no dialog
+    assert "6 of the saved styles beside the corpus could not be read" in window.notice.text()
+    assert "the folder demo:no-such-demo of the style gone is no longer there" in window.notice.text()
+    assert window.corpus_page.styles.list.extras() == [("airs", str(other)), ("jig", str(jigs))]
+    window.corpus_page.cancel_scan()
 
 
 def test_invalid_generation_fields_are_dropped_one_by_one(open_window):

@@ -128,6 +128,21 @@ class StylesEditor(QWidget):
         if extras:
             self.toggle.setChecked(True)
 
+    def saved(self) -> tuple[list[str], str] | None:
+        """What a session keeps: ``NAME=SOURCE`` of the corpora beside the chosen one and its own
+        style name; None while a name is one core would refuse (the last good ones are kept)."""
+        from ...core.data.styles import parse_sources
+        from ...core.data.tokenizer import STYLE_NAME
+
+        specs = [f"{n}={s}" for n, s in self.list.extras()]
+        name = self.main_name.text().strip()
+        try:
+            if specs:
+                parse_sources(specs)
+        except JukeboxError:
+            return None
+        return (specs, name) if not name or STYLE_NAME.fullmatch(name) else None
+
     def is_styled(self) -> bool:
         return bool(self.list.extras())
 
@@ -196,29 +211,31 @@ class StyleTable(QTableWidget):
         folders = [r.folder for r in styled.reports] + [""]
         self.setRowCount(len(rows))
         for i, (row, folder) in enumerate(zip(rows, folders)):
-            self._fill(i, row, folder, total=i == len(rows) - 1)
+            self._fill(i, row, folder, total=len(rows) - 1 if i == len(rows) - 1 else 0)
         height = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
         self.setFixedHeight(height + sum(self.rowHeight(i) for i in range(self.rowCount())))
         self.show()
 
-    def _fill(self, i: int, row: StyleRow, folder: str, total: bool) -> None:
+    def _fill(self, i: int, row: StyleRow, folder: str, total: int) -> None:
+        """Row ``i``: one style, or (``total``: how many styles) all of them."""
+        bold = bool(total)
         names = [f"{program_name(p)} ({n})" for p, n in row.instruments]
         shown = ", ".join(program_name(p) for p, _ in row.instruments[:2])
         if len(names) > 2:
             shown += f" (+{len(names) - 2})"
         cells = [
-            _item(row.name, bold=total),
-            _item(f"{len(row.source.split())} corpora" if total else row.source, bold=total, tip=folder),
-            _item(f"{row.files:,}", right=True, bold=total),
-            _item(f"{row.ok:,}", right=True, bold=total),
-            _item(f"{row.not_used:,}", right=True, bold=total,
+            _item(row.name, bold=bold),
+            _item(f"{total} corpora" if total else row.source, bold=bold, tip=folder),
+            _item(f"{row.files:,}", right=True, bold=bold),
+            _item(f"{row.ok:,}", right=True, bold=bold),
+            _item(f"{row.not_used:,}", right=True, bold=bold,
                   tip=f"{row.skipped} unusable, {row.duplicates} duplicates" if row.not_used else ""),
-            _item(f"{row.notes:,}", right=True, bold=total),
-            _item(fmt_seconds(row.duration_s) if row.ok else "—", right=True, bold=total),
-            _item(shown or "—", bold=total, tip=", ".join(names)),
-            _item(row.pitch_range(), bold=total),
-            _item(row.tempo_range(), bold=total),
-            _item(row.time_signature or "—", bold=total),
+            _item(f"{row.notes:,}", right=True, bold=bold),
+            _item(fmt_seconds(row.duration_s) if row.ok else "—", right=True, bold=bold),
+            _item(shown or "—", bold=bold, tip=", ".join(names)),
+            _item(row.pitch_range(), bold=bold),
+            _item(row.tempo_range(), bold=bold),
+            _item(row.time_signature or "—", bold=bold),
         ]
         for col, item in enumerate(cells):
             self.setItem(i, col, item)
