@@ -143,8 +143,8 @@ def test_musicxml_export_without_a_report_keeps_the_score_title(qtbot, page, tmp
 
 
 def test_temperature_follows_the_chosen_models_suggestion(qtbot, page):
-    """builtin:bach suggests 0.8 (its sampling.json), builtin:irish none (0.9); a temperature the
-    user set stays when the model changes."""
+    """builtin:bach suggests 0.8, builtin:irish 1.0 (their sampling.json); a temperature the user
+    set stays when the model changes."""
     def choose(model: str) -> None:
         page.select_model(model)
         qtbot.waitUntil(lambda: page.regen.checks.get(model) is not None, timeout=60_000)
@@ -154,7 +154,7 @@ def test_temperature_follows_the_chosen_models_suggestion(qtbot, page):
     assert "suggests 0.8" in page.temp_spin.toolTip()
     assert page.generation_settings()["temperature"] == 0.8
     choose("builtin:irish")
-    qtbot.waitUntil(lambda: abs(page.temp_spin.value() - 0.9) < 1e-9, timeout=10_000)
+    qtbot.waitUntil(lambda: abs(page.temp_spin.value() - 1.0) < 1e-9, timeout=10_000)
     page.temp_spin.setValue(1.3)  # the user's own choice
     choose("builtin:bach")
     qtbot.wait(200)

@@ -73,7 +73,7 @@ class GenerationConfig:
     seconds: float | None = None
     notes: int | None = None
     # T 0.9 / top-p 0.95 measured on builtin:irish (the style check's retries do the rest); None:
-    # the model's own suggestion, else 0.9 (core.ml.model_defaults; builtin:bach suggests 0.8)
+    # the model's own suggestion, else 0.9 (core.ml.model_defaults; the built-ins suggest their own)
     temperature: float | None = None
     top_k: int = 0
     top_p: float = 0.95

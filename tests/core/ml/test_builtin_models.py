@@ -68,16 +68,19 @@ def test_generate_builtin_irish_passes_the_musical_checks(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     report = json.loads(report_path.read_text())
     metrics, verdicts = report["metrics"], report["verdicts"]
-    # The style check retries a take until its style metrics are inside the corpus's p10-p90; over
-    # 20 seeds 19 pass (one keeps a scale consistency just under p10): count 5 seeds, not one.
+    # The style check retries a take while a style metric is far outside the corpus's p10-p90
+    # (take_checks.STYLE_FENCE); inside p10-p90 on all of pitch-class entropy, scale and groove
+    # consistency is what about half of the corpus's own tunes are: count 5 seeds, not one.
     from jukebox_gui.core.ml.generation import GenerationConfig, generate
 
     bundle = load_bundle("builtin:irish")
-    passed = 0
+    styled = typical = 0
     for seed in range(SEED, SEED + 5):
-        v = generate(bundle, GenerationConfig(bars=16, seed=seed)).report["verdicts"]
-        passed += all(v[m] == "in range" for m in ("pitch_class_entropy", "scale_consistency", "groove_consistency"))
-    assert passed >= 4, passed
+        r = generate(bundle, GenerationConfig(bars=16, seed=seed)).report
+        styled += r["style"]["ok"]
+        typical += all(r["verdicts"][m] == "in range" for m in ("pitch_class_entropy", "scale_consistency",
+                                                                "groove_consistency"))
+    assert styled >= 4 and typical >= 2, (styled, typical)
     for metric in ("distinct_durations", "distinct_ioi"):  # rhythm as varied as the corpus's plainer tunes
         assert metrics[metric] >= max(2, report["corpus_range"][metric]["p10"]), (metric, metrics[metric])
     assert metrics["longest_identical_run"] <= 4
