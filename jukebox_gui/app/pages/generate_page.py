@@ -11,10 +11,10 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QMargins, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QProgressBar, QPushButton, QSpinBox,
+                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
                                QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from ...core.errors import JukeboxError
@@ -38,6 +38,14 @@ from .take_report import report_html
 # The core's defaults were chosen by measuring takes against the corpus (issue 5); the window
 # starts from the same values. generation.py imports no TensorFlow at module level.
 DEFAULTS = GenerationConfig()
+
+
+class _RowsArea(QScrollArea):
+    """A scroll area that asks for all of its rows' height (a plain one asks for a few lines)."""
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        hint = self.widget().sizeHint() if self.widget() is not None else super().sizeHint()
+        return hint.grownBy(QMargins(0, 0, self.verticalScrollBar().sizeHint().width(), 0))
 log = logging.getLogger("jukebox.app.generate")
 
 class GeneratePage(GenerationSettings, QWidget):
@@ -85,11 +93,14 @@ class GeneratePage(GenerationSettings, QWidget):
         primer_button = QToolButton()
         primer_button.setText("…")
         primer_button.clicked.connect(self.choose_primer)
-        primer_row = QHBoxLayout()
-        primer_row.addWidget(self.primer_edit, 1)
-        primer_row.addWidget(primer_button)
         self.primer_bars = QSpinBox(minimum=1, maximum=64)
         self.primer_bars.setValue(2)
+        self.primer_bars.setToolTip("Bars of the primer the take continues from")
+        primer_row = QHBoxLayout()  # the primer and its bars share a row (the window fits 720 px high)
+        primer_row.addWidget(self.primer_edit, 1)
+        primer_row.addWidget(primer_button)
+        primer_row.addWidget(QLabel("bars:"))
+        primer_row.addWidget(self.primer_bars)
         self.form_edit = QLineEdit()  # song form: empty = one continuation
         self.form_edit.setPlaceholderText("e.g. AABB or intro A A B A outro (empty: no form)")
         self.form_edit.setToolTip("Sections in order; a name seen before repeats that section (its last bar "
@@ -143,7 +154,6 @@ class GeneratePage(GenerationSettings, QWidget):
         form.addRow("Top-p:", sampling_row)
         form.addRow("Seed:", seed_row)
         form.addRow("Primer MIDI:", primer_row)
-        form.addRow("Primer bars:", self.primer_bars)
         form.addRow("Tempo:", self.tempo_spin)
         form.addRow("Instrument:", self.program_combo)
         form.addRow("Band:", self.instruments_combo)
@@ -171,9 +181,12 @@ class GeneratePage(GenerationSettings, QWidget):
 
         left_box = QGroupBox("Generate")
         left = QVBoxLayout(left_box)
-        left.addLayout(form)
+        left.addWidget(self._scrolling(form))
         left.addLayout(gen_row)
         left.addWidget(self.progress)
+        # the takes list takes what the settings leave (at least a few takes' height)
+        self.take_list.setMinimumHeight(60)
+        self.take_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         left.addWidget(self.takes_panel, 1)
 
         # ---- the take: piano roll, transport, report, export ---------------------------------------
@@ -243,6 +256,23 @@ class GeneratePage(GenerationSettings, QWidget):
             self.select_model(current)
         self.regen.forget_checks()
         self._update_buttons()
+
+    @staticmethod
+    def _scrolling(form: QFormLayout) -> QScrollArea:
+        """The settings in a frameless vertical scroll area: whole on an ordinary window, scrolled
+        on a short one (a window 720 px high holds the page; the rows alone need about 400 px)."""
+        inner = QWidget()
+        inner.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        area = _RowsArea()
+        area.setWidget(inner)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setMinimumWidth(inner.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+        area.setMinimumHeight(160)
+        area.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # rows first, takes the rest
+        return area
 
     def select_model(self, ref: str) -> None:
         index = self.model_combo.findData(ref)
