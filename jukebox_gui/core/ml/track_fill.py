@@ -280,9 +280,10 @@ def track_fill(bundle, score, tracks: Sequence[int], config, *, bars: tuple[int,
     from .decoders import make_decoder, single_thread_blas
     from .generation import MAX_SEED, Take
     from .take_checks import bundle_id
+    from .model_defaults import with_model_defaults
     from .sampling import make_rng
 
-    config.validate()
+    config = with_model_defaults(config.validate(), bundle)  # a temperature: the user's, else the model's
     tracks = sorted(dict.fromkeys(int(i) for i in tracks))
     if not tracks or not all(0 <= i < len(score.tracks) for i in tracks):
         raise GenerationError(f"track numbers must be 1..{len(score.tracks)}")
