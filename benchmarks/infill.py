@@ -10,7 +10,8 @@ Per model (default: both built-in models, on the corpus each was trained on):
   ``both_vs_left`` (target: clearly below 1);
 * ``--takes`` takes of 16 bars (default settings), each with bars 5..4+``--bars`` filled once
   (seeds 1..N): ``fill_seconds`` median and max for ``--bars`` bars, one variant (target < 1 s on
-  2 cores); ``bars_outside_changed`` over all fills (target 0); ``filled_style_in_range``: the
+  2 cores); ``too_long_for_the_window``: takes whose ``--bars`` bars do not fit the model's window
+  (the app says "select at most N bars"); ``bars_outside_changed`` over all fills (target 0); ``filled_style_in_range``: the
   share of the style metrics of the filled bars inside the corpus's p10-p90 range, next to the
   same share for the takes' own bars 5..4+N (the continuation as the yardstick).
 
@@ -79,7 +80,9 @@ def measure(reference: str, takes: int, bars: int) -> dict:
     _say(f"{reference}: held-out gap loss")
     gap = _gap_figures(bundle)
     profile = (bundle.extras or {}).get("corpus_metrics") or {}
-    seconds, changed, filled_ok, own_ok, notes = [], 0, [], [], []
+    from jukebox_gui.core.errors import GenerationError
+
+    seconds, changed, filled_ok, own_ok, notes, too_long = [], 0, [], [], [], 0
     infill(bundle, generate(bundle, GenerationConfig(bars=8, seed=999)).score, 2, 4, GenerationConfig(seed=1))  # warm-up
     for seed in range(1, takes + 1):
         take = generate(bundle, GenerationConfig(bars=16, seed=seed))
@@ -88,7 +91,12 @@ def measure(reference: str, takes: int, bars: int) -> dict:
             continue
         start, end = lines[4], lines[4 + bars]
         t0 = time.perf_counter()
-        new = infill(bundle, take.score, 4, 4 + bars, GenerationConfig(seed=seed))[0]
+        try:
+            new = infill(bundle, take.score, 4, 4 + bars, GenerationConfig(seed=seed))[0]
+        except GenerationError as exc:  # a dense take: the gap does not fit the model's window
+            too_long += 1
+            _say(f"  take {seed}: not filled: {exc}")
+            continue
         seconds.append(time.perf_counter() - t0)
         changed += int(_notes(new.score, start, end, False) != _notes(take.score, start, end, False))
         part, own = new.score.slice_beats(start, end), take.score.slice_beats(start, end)
@@ -100,6 +108,7 @@ def measure(reference: str, takes: int, bars: int) -> dict:
         _say(f"  take {seed}: {bars} bars filled in {seconds[-1]:.2f} s, {part.note_count} notes")
     return {
         "model": reference, "can_fill": True, "gap": gap, "fills": len(seconds), "bars": bars,
+        "too_long_for_the_window": too_long,
         "fill_seconds": {"median": round(float(np.median(seconds)), 3), "max": round(float(np.max(seconds)), 3)}
         if seconds else None,
         "bars_outside_changed": changed,
