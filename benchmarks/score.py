@@ -58,8 +58,11 @@ def take_files(count: int, folder: Path) -> list[Path]:
 
     files = []
     for model in MODELS:
-        # one folder per version of the model: a retrained built-in never reuses an old one's takes
+        # one folder per version of the model and of its suggested sampling (sampling.json): a
+        # retrained or retuned built-in never reuses an old one's takes
         created = json.loads((builtin_dir(model) / "config.json").read_text()).get("created", "")
+        sampling = builtin_dir(model) / "sampling.json"
+        created += sampling.read_text() if sampling.is_file() else ""
         version = hashlib.sha256(created.encode()).hexdigest()[:12]
         folder_of_model = folder / f"{model}-{version}"
         folder_of_model.mkdir(parents=True, exist_ok=True)
