@@ -16,9 +16,10 @@ from jukebox_gui.app.workers import JobManager
 pytestmark = [pytest.mark.slow, pytest.mark.timing]
 # The default architecture is now the transformer: Keras tracing its graph at the first batch and
 # building the plain model for the bundle hold the GIL in TensorFlow's C++ code for 80-120 ms on
-# 2 cores (the LSTM stayed at 50-73 ms). Still well under a perceptible freeze, and a real one
-# (importing TensorFlow on the GUI thread: ~900 ms) fails this at once.
-MAX_GAP_MS = 150
+# 2 cores (the LSTM stayed at 50-73 ms), and 155 ms was seen once in a clean clone's full run
+# (at the first batch) with nothing else on the machine. The limit is there to catch the GUI thread
+# waiting on the job: a real freeze (importing TensorFlow on the GUI thread: ~900 ms) fails it at once.
+MAX_GAP_MS = 250
 
 
 @pytest.fixture
