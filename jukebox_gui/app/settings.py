@@ -252,16 +252,22 @@ class Settings:
         self.q.setValue("session/styles", json.dumps([str(s) for s in specs]))
         self.q.setValue("session/style_name", str(style_name or ""))
 
+    def _saved_json(self, key: str) -> tuple[bool, Any]:
+        """(whether ``key`` holds anything, its JSON value or None when it is not JSON text)."""
+        raw = self.q.value(key, "")
+        if raw in (None, ""):
+            return False, None
+        try:
+            return True, json.loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return True, None
+
     def corpus_styles(self) -> list[str]:
         """The saved styles beside the corpus: only specs with a name core takes, each name once;
         anything else is said in ``problems`` and left out."""
-        raw = self.q.value("session/styles", "")
-        if raw in (None, ""):
+        saved, data = self._saved_json("session/styles")
+        if not saved:
             return []
-        try:
-            data = json.loads(raw) if isinstance(raw, str) else None
-        except ValueError:
-            data = None
         if not isinstance(data, list):
             self.problems.append("The saved styles beside the corpus could not be read; none were restored.")
             return []
@@ -296,13 +302,9 @@ class Settings:
     def generation_settings(self) -> dict[str, Any]:
         """The last generation settings: only fields that are valid; anything else is said in
         ``problems`` and left to the page's default."""
-        raw = self.q.value("session/generation", "")
-        if raw in (None, ""):
+        saved, data = self._saved_json("session/generation")
+        if not saved:
             return {}
-        try:
-            data = json.loads(raw) if isinstance(raw, str) else None
-        except ValueError:
-            data = None
         if not isinstance(data, dict):
             self.problems.append("The saved generation settings could not be read; the defaults are used.")
             return {}
