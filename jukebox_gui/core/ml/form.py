@@ -125,7 +125,8 @@ def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix
                 repeat_rng=None, bundle=None) -> tuple[list[int], Any, dict]:
     """One attempt at a form take: ``(tokens, state, info)`` like ``generation._sample_pass``,
     ``info["form"]`` listing the sections (see the module docstring). ``repeats``: the corpus's
-    bar repeats (palette), proposed inside each new section as in a plain take. ``bundle``: the
+    bar repeats (palette), proposed inside each new section as in a plain take, its bars counted
+    as the score writes them (each section once, as the corpus's files are written). ``bundle``: the
     model, to fill new sections between their neighbours with (``config.form_fill``, :mod:`.form_fill`)."""
     from ..data.grammar import RemiState
     from ..progress import Progress
@@ -152,7 +153,9 @@ def sample_form(plan: list[Section], decoder, grammar, tokenizer, config, prefix
         if repeats and config.repeat_bars and repeat_rng is not None:
             from .repeats import BarRepeater
 
-            repeater = BarRepeater(repeats, grammar, repeat_rng)
+            # counted as the score is written (each section once): the corpus's files are written so
+            repeater = BarRepeater(repeats, grammar, repeat_rng).prime(
+                list(prefix) + written_tokens(tokens, placed, grammar, tokenizer.bos_id)[1:])
         tokens, _state, info = _sample_pass(decoder, grammar, tokenizer, dataclasses.replace(config, bars=bars),
                                             tokens, rng, relay if progress is not None else None, cancel,
                                             attempt, limits, repeater=repeater)

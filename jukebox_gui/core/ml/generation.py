@@ -241,7 +241,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     decoder.reset(1)
     logits = decoder.feed(prefix)[0]
     tokens = list(prefix)
-    if repeater is not None:
+    if repeater is not None and not repeater.primed:
         for t in prefix:
             repeater.feed(t, bool(grammar.is_bar[t]), propose=False)
     band = (BandEntry(grammar, limits["programs"], rest_bars=rest_bars)

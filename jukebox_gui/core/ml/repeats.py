@@ -16,7 +16,11 @@ all. This module proposes the repeat and lets the model judge it:
   on from there.
 
 So a repeat is never forced against the model: it is the model's own likely continuation, taken
-whole instead of re-rolled token by token. NumPy only.
+whole instead of re-rolled token by token. The corpus's rate is of repeats heard, and the model
+turns down part of what is proposed (builtin:irish about half), so proposals come as much more
+often as the take has turned them down so far. On builtin:irish (50 takes, benchmarks/quality)
+that moved the OA of bar repetition from 0.67 to 0.75 and quality_ratio from 0.916 to 0.932;
+builtin:bach 0.843 -> 0.854. NumPy only.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import Any
 import numpy as np
 
 GATE = 0.0  # a least probability for each repeated token beyond "inside the nucleus" (0: none)
+# Prior (accepted, turned down) of the share of proposals a take's model accepts: Beta(1, 1).
+ACCEPT_PRIOR = (1.0, 1.0)
 
 
 class BarRepeater:
@@ -46,6 +52,16 @@ class BarRepeater:
         self.queue: list[int] = []
         self.proposed = self.accepted = self.tokens_copied = 0
         self._in_repeat = False
+        self.primed = False  # fed its history by :meth:`prime`, not by the sampling pass's prefix
+
+    def prime(self, tokens: list[int]) -> "BarRepeater":
+        """Feed the music before the bars to be sampled as the bar index counts it (a form take:
+        its bars as written, each section once, so a new section's bar ``i`` is proposed the
+        repeats of the corpus's written bar ``i``); the sampling pass then skips its prefix."""
+        for t in tokens:
+            self.feed(t, bool(self.grammar.is_bar[t]), propose=False)
+        self.primed = True
+        return self
 
     @property
     def active(self) -> bool:
@@ -74,10 +90,10 @@ class BarRepeater:
         row = self.by_bar.get(here)
         if row is not None:  # this bar's own figures: which earlier bar pieces repeat here, how often
             ok = [(d, r) for d, r in sorted(row.items()) if here - d >= 0]
-            if not ok or self.rng.random() >= sum(r for _d, r in ok):
+            if not ok or self.rng.random() >= self._boost(sum(r for _d, r in ok)):
                 return
         else:
-            if self.rng.random() >= self.rate:
+            if self.rng.random() >= self._boost(self.rate):
                 return
             ok = [(d, w) for d, w in zip(self.distances.tolist(), self.weights.tolist()) if here - d >= 0]
             if not ok:
@@ -90,6 +106,15 @@ class BarRepeater:
         self.queue = body
         self._in_repeat = True
         self.proposed += 1
+
+    def _boost(self, rate: float) -> float:
+        """The chance to propose at a bar where the corpus repeats at ``rate``: the corpus's rate
+        is of repeats heard, and the model turns down part of what is proposed, so proposals come
+        as much more often as this take has turned them down so far (a Beta(1, 1) estimate of the
+        share accepted; see ACCEPT_PRIOR)."""
+        accepted = self.accepted + ACCEPT_PRIOR[0]
+        share = accepted / (self.proposed - int(self._in_repeat) + ACCEPT_PRIOR[0] + ACCEPT_PRIOR[1])
+        return min(1.0, rate / max(share, 1e-3))
 
     def propose(self, logits: np.ndarray, mask: np.ndarray, settings) -> int | None:
         """The next token of the repeat if the sampler could draw it itself (it is inside the

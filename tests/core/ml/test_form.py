@@ -128,6 +128,31 @@ def test_bar_repetition_of_a_form_take_is_measured(bundle, aabb):
     assert aabb.report["style"]["measured_on"] == "written form"
 
 
+def test_repeats_inside_a_new_section_count_its_bars_as_written(tmp_path_factory):
+    """The corpus's files are written with each section once, so a repeat the palette records for
+    written bar 3 (1-based: bar 3 repeats bar 2) is proposed at the first bar of B in an AAB form
+    of 2-bar sections, where the take as heard is at bar 5; with top-p 1 every proposed token is
+    inside the nucleus, so the proposed bar is written whole."""
+    from jukebox_gui.core.ml.bundle import load_bundle
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+
+    bundle = load_bundle(tiny_bundle(tmp_path_factory))
+    bundle.extras.setdefault("palette", {})["bar_repeats"] = {"rate": 0.0, "distances": {},
+                                                              "by_bar": {"2": {"1": 1.0}}}
+    config = GenerationConfig(form="AAB", section_bars=2, seed=5, second_endings=False, style_check=False,
+                              top_p=1.0, temperature=1.0)
+    take = generate(bundle, config)
+    bars = _bar_tokens(bundle, take)
+    assert [s["first_bar"] for s in take.report["form"]["sections"]] == [0, 2, 4]
+    strip = lambda bar: [t for t in bar if bundle.tokenizer.token_type(t) != "Tempo"]  # noqa: E731
+    assert any(bundle.tokenizer.token_type(t) == "Pitch" for t in bars[1])
+    copied = strip(bars[1])
+    assert strip(bars[4])[:len(copied)] == copied  # B opens as written bar 2 (A's last bar), whole
+    plain = generate(bundle, GenerationConfig(form="AAB", section_bars=2, seed=5, second_endings=False,
+                                              style_check=False, top_p=1.0, temperature=1.0, repeat_bars=False))
+    assert strip(_bar_tokens(bundle, plain)[4])[:len(copied)] != copied  # not by chance
+
+
 def test_form_take_is_reproducible_and_keeps_the_guards(bundle, aabb):
     from jukebox_gui.core.ml.generation import GenerationConfig, generate
 

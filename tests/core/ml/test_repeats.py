@@ -78,3 +78,32 @@ def test_a_repeat_the_model_does_not_hear_ends_at_once(tok):
     _feed_bars(no_repeats, g, tok, ids)
     no_repeats.feed(tok.vocab()["Bar_None"], True)
     assert no_repeats.propose(logits, mask, settings) is None and no_repeats.report()["proposed"] == 0
+
+
+def _proposals_over(tok, bars: int, agree: bool) -> int:
+    """Proposals a repeater makes over ``bars`` bars where the corpus repeats a quarter of its
+    bars, the model agreeing with every proposed token or with none."""
+    g = Grammar(tok)
+    ids = [t for t in _piece(tok, [[60, 62, 64, 65]]) if t not in (tok.bos_id, tok.eos_id)]
+    bar_token, body = ids[0], [t for t in ids[1:] if tok.token_type(t) != "Tempo"]
+    rep = BarRepeater({"rate": 0.25, "distances": {"1": 1.0}, "by_bar": {}}, g, np.random.default_rng(7))
+    _feed_bars(rep, g, tok, ids)
+    settings = SamplingSettings(temperature=1.0, top_p=0.95)
+    mask = np.ones(tok.vocab_size, dtype=bool)
+    for _ in range(bars):
+        rep.feed(bar_token, True)
+        for want in body:
+            logits = np.zeros(tok.vocab_size)
+            logits[want if agree else (want + 1) % tok.vocab_size] = 12.0
+            got = rep.propose(logits, mask, settings)
+            rep.feed(want if got is None else got, False)
+    return rep.report()["proposed"]
+
+
+def test_proposals_come_more_often_when_the_model_turns_them_down(tok):
+    """The corpus's rate is of repeats heard: a model that accepts every proposal is offered about
+    that rate (after the prior's first guess), one that turns them down is offered more."""
+    accepting = _proposals_over(tok, 400, agree=True)
+    refusing = _proposals_over(tok, 400, agree=False)
+    assert 0.15 * 400 <= accepting <= 0.4 * 400
+    assert refusing > 2 * accepting
