@@ -1,7 +1,7 @@
 """Styles in one model (issue 19): does a two-style model keep its styles apart, and help a small one?
 
     python -m benchmarks styles [--time-budget 240] [--takes 20] [--bars 8] [--small-files 30]
-                                [--skip-single] [--skip-small] [--work DIR]
+                                [--skip-single] [--skip-small] [--singles-first] [--work DIR]
 
 Every training is the ``laptop`` preset (transformer) with the same ``--time-budget`` (seconds of
 epochs; corpus preparation and evaluation come on top), seed 1234:
@@ -209,26 +209,33 @@ def two_style_part(work: Path, budget: float, takes: int, bars: int) -> dict:
     return result
 
 
-def single_part(work: Path, budget: float, two: dict, takes: int, bars: int) -> dict:
+def single_part(work: Path, budget: float, takes: int, bars: int) -> dict:
     from benchmarks.quality import split_files
     from jukebox_gui.core.ml.bundle import load_bundle
 
     out: dict[str, Any] = {}
     for name in STYLES:
         run = _train(f"demo:{name}", work / f"single-{name}", budget)
-        single = _pitch_nll(run["training"])
-        out[f"single_pitch_nll_{name}"] = single
+        out[f"single_pitch_nll_{name}"] = _pitch_nll(run["training"])
         out[f"single_optimizer_iterations_{name}"] = run["optimizer_iterations"]
-        mine = two["pitch_nll"].get(name)
-        out[f"nll_vs_single_{name}"] = mine / single if mine and single else None
+        out[f"single_wall_s_{name}"] = run["wall_s"]
         bundle = load_bundle(work / f"single-{name}")
         train, held = split_files(bundle, f"demo:{name}")
-        ratio = _quality_ratio([t.score for t in _takes(bundle, None, takes, bars)],
-                               [s for _, s in train], [s for _, s in held])
-        out[f"single_quality_ratio_{name}"] = ratio
-        mine = two.get(f"quality_ratio_{name}")
-        out[f"quality_vs_single_{name}"] = round(mine / ratio, 4) if mine and ratio else None
+        out[f"single_quality_ratio_{name}"] = _quality_ratio([t.score for t in _takes(bundle, None, takes, bars)],
+                                                             [s for _, s in train], [s for _, s in held])
     return out
+
+
+def versus_single(out: dict) -> dict:
+    """The two-style model's figures over the one-style models' (``quality_vs_single_<style>``,
+    ``nll_vs_single_<style>``)."""
+    ratios: dict[str, Any] = {}
+    for name in STYLES:
+        mine, single = (out.get("pitch_nll") or {}).get(name), out.get(f"single_pitch_nll_{name}")
+        ratios[f"nll_vs_single_{name}"] = mine / single if mine and single else None
+        mine, single = out.get(f"quality_ratio_{name}"), out.get(f"single_quality_ratio_{name}")
+        ratios[f"quality_vs_single_{name}"] = round(mine / single, 4) if mine and single else None
+    return ratios
 
 
 def small_part(work: Path, budget: float, files: int) -> dict:
@@ -257,6 +264,8 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--small-files", type=int, default=30)
     parser.add_argument("--skip-single", action="store_true")
     parser.add_argument("--skip-small", action="store_true")
+    parser.add_argument("--singles-first", action="store_true",
+                        help="train the one-style models before the two-style one (a check on the order)")
     parser.add_argument("--work", help="folder for the bundles (default: a temporary folder, removed)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -264,11 +273,19 @@ def main(argv: list[str]) -> dict:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="jukebox-styles-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        out: dict[str, Any] = {"time_budget_s": args.time_budget, "takes_per_style": args.takes, "bars": args.bars}
+        out: dict[str, Any] = {"time_budget_s": args.time_budget, "takes_per_style": args.takes, "bars": args.bars,
+                               "order": "one-style models first" if args.singles_first else "two-style model first"}
+        singles = lambda: ({"nll_vs_single": "skipped (--skip-single)"} if args.skip_single  # noqa: E731
+                           else single_part(work, args.time_budget, args.takes, args.bars))
+        if args.singles_first:
+            out.update(singles())
+            _say(json.dumps(out))
         out.update(two_style_part(work, args.time_budget, args.takes, args.bars))
         _say(json.dumps(out))
-        out.update({"nll_vs_single": "skipped (--skip-single)"} if args.skip_single
-                   else single_part(work, args.time_budget, out, args.takes, args.bars))
+        if not args.singles_first:
+            out.update(singles())
+        if not args.skip_single:
+            out.update(versus_single(out))
         _say(json.dumps(out))
         out.update({"small_style_nll_vs_alone": "skipped (--skip-small)"} if args.skip_small
                    else small_part(work, args.time_budget, args.small_files))
