@@ -11,7 +11,8 @@ chooses among:
 
 - a note of a chosen instrument at the current moment (its Program, then pitch and length),
 - a later moment before the next kept event (a Position, or at the end a new Bar),
-- the next kept event, which takes the probability of everything else it might have done.
+- the next kept event, which takes its own probability and most (:data:`MOVE_ON_SHARE`) of
+  what the model would do that the fill may not (a note of a kept instrument that is not there).
 
 The new part sees the kept music before it and at the same moment, not what comes after (the
 bar infiller of :mod:`.infill` reads both sides, but only of whole bars). ``bars`` restricts the
@@ -75,7 +76,7 @@ def select_tracks(score, spec: str) -> list[int]:
     return chosen
 
 
-# Share of the impossible mass (above) given to "move on to the next kept event". 1.0 (all of it)
+# Share of what the model would do that the fill may not (see the module docstring) given to "move on to the next kept event". 1.0 (all of it)
 # starves the new part: a bass regenerated under kept drums and chords by a laptop model on the
 # mma corpus (benchmarks/multitrack, 18 held-out songs, seeds 1-3) had 0.65-0.70x the song's own
 # bass notes, chord tones 0.30-0.35 (song's own 0.55, random pitches 0.18-0.21); 0.8 gives
