@@ -112,8 +112,8 @@ class BarRepeater:
         is of repeats heard, and the model turns down part of what is proposed, so proposals come
         as much more often as this take has turned them down so far (a Beta(1, 1) estimate of the
         share accepted; see ACCEPT_PRIOR)."""
-        accepted = self.accepted + ACCEPT_PRIOR[0]
-        share = accepted / (self.proposed - int(self._in_repeat) + ACCEPT_PRIOR[0] + ACCEPT_PRIOR[1])
+        # called at a bar line, after the last proposal was counted whole or not (_finish)
+        share = (self.accepted + ACCEPT_PRIOR[0]) / (self.proposed + ACCEPT_PRIOR[0] + ACCEPT_PRIOR[1])
         return min(1.0, rate / max(share, 1e-3))
 
     def propose(self, logits: np.ndarray, mask: np.ndarray, settings) -> int | None:
