@@ -98,13 +98,23 @@ def _nll(bundle, source: str) -> dict:
     return out
 
 
+def overlap_figures(f_takes: dict, f_held: dict, f_train: dict) -> tuple[dict, dict, float, float]:
+    """(OA of takes vs held-out per feature, the same for held-out vs training: the ceiling, and
+    the two means over the quality features); quality_ratio is the first mean over the second."""
+    from jukebox_gui.core.music.features import QUALITY_FEATURES, compare_sets
+
+    oa, ceiling = compare_sets(f_takes, f_held), compare_sets(f_held, f_train)
+    return (oa, ceiling, float(np.mean([oa[k] for k in QUALITY_FEATURES])),
+            float(np.mean([ceiling[k] for k in QUALITY_FEATURES])))
+
+
 def evaluate(reference: str, *, corpus: str | None = None, takes: int = 100, bars: int = 16, seed: int = 1,
              nll: bool = True, say: Callable[[str], None] = _say, sampling: dict | None = None) -> dict:
     """The quality report of one model (see the module docstring)."""
     from jukebox_gui.core.ml.bundle import load_bundle
     from jukebox_gui.core.ml.decoders import make_decoder
     from jukebox_gui.core.ml.generation import GenerationConfig, generate
-    from jukebox_gui.core.music.features import FEATURES, QUALITY_FEATURES, compare_sets, set_features
+    from jukebox_gui.core.music.features import FEATURES, QUALITY_FEATURES, set_features
     from jukebox_gui.core.music.originality import CopyFinder, build_index
 
     started = time.perf_counter()
@@ -131,11 +141,8 @@ def evaluate(reference: str, *, corpus: str | None = None, takes: int = 100, bar
     f_train = set_features(s for _, s in train)
     f_held = set_features(s for _, s in held)
     f_takes = set_features(take_scores)
-    oa = compare_sets(f_takes, f_held)
-    ceiling = compare_sets(f_held, f_train)
+    oa, ceiling, mean_oa, mean_ceiling = overlap_figures(f_takes, f_held, f_train)
     ratio = {k: (round(oa[k] / ceiling[k], 4) if ceiling[k] > 0 else None) for k in FEATURES}
-    mean_oa = float(np.mean([oa[k] for k in QUALITY_FEATURES]))
-    mean_ceiling = float(np.mean([ceiling[k] for k in QUALITY_FEATURES]))
 
     finder = CopyFinder(build_index([(Path(p).name, s) for p, s in train]))
     copied_takes = [finder.longest(s).bars for s in take_scores]

@@ -116,14 +116,12 @@ class Classifier:
 def _quality_ratio(takes: list[Any], train: list[Any], held: list[Any]) -> float | None:
     """The quality benchmark's figure for one style: mean OA of the takes against the held-out
     files over the quality features, over the same for held-out vs training files (the ceiling)."""
-    from jukebox_gui.core.music.features import QUALITY_FEATURES, compare_sets, set_features
+    from benchmarks.quality import overlap_figures
+    from jukebox_gui.core.music.features import set_features
 
     if not takes or not train or not held:
         return None
-    f_train, f_held = set_features(train), set_features(held)
-    oa, ceiling = compare_sets(set_features(takes), f_held), compare_sets(f_held, f_train)
-    top = float(np.mean([oa[k] for k in QUALITY_FEATURES]))
-    bottom = float(np.mean([ceiling[k] for k in QUALITY_FEATURES]))
+    _oa, _ceiling, top, bottom = overlap_figures(set_features(takes), set_features(held), set_features(train))
     return round(top / bottom, 4) if bottom > 0 else None
 
 
