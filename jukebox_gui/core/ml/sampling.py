@@ -1,5 +1,13 @@
 """Choosing the next token from a model's logits: temperature, top-k, top-p, repetition penalty.
 
+Tokens named ``raw`` (the callers pass the grammar's Duration tokens) are drawn from the model's
+own distribution whenever they are the only legal choice: temperature 1, no top-k, no nucleus.
+The nucleus is there to keep wrong notes out; on a note's length it only cut the rare long notes
+(builtin:bach takes held 2 % half notes against the chorales' 6 %, and crowded their bars:
+18.8 notes per bar against 17.5). benchmarks/quality, 100 takes, seeds 1001-1100: quality_ratio
+bach 0.844 -> 0.883, irish 0.920 -> 0.937; durations at temperature 0.8 without the nucleus 0.858,
+at 1.2 0.876, at 1.0 inside the nucleus 0.842. Greedy (temperature 0) stays greedy throughout.
+
 NumPy only (no TensorFlow), float64 throughout, and every random draw comes from the caller's
 seeded ``numpy.random.Generator`` — so the same logits, settings and seed give the same token.
 """
@@ -51,9 +59,18 @@ def apply_repetition_penalty(logits: np.ndarray, recent: Iterable[int], penalty:
     return out
 
 
+def as_modelled(settings: SamplingSettings, mask: np.ndarray | None, raw: np.ndarray | None) -> SamplingSettings:
+    """``settings``, or the model's own distribution (temperature 1, no top-k, no nucleus) when every
+    legal token is a ``raw`` one."""
+    if raw is None or mask is None or settings.temperature == 0.0 or not mask.any() or (mask & ~raw).any():
+        return settings
+    return SamplingSettings(1.0, 0, 1.0, settings.repetition_penalty)
+
+
 def probabilities(logits: np.ndarray, settings: SamplingSettings, *, mask: np.ndarray | None = None,
-                  recent: Iterable[int] = ()) -> np.ndarray:
+                  recent: Iterable[int] = (), raw: np.ndarray | None = None) -> np.ndarray:
     """The distribution the next token is drawn from (float64, sums to 1)."""
+    settings = as_modelled(settings, mask, raw)
     x = np.asarray(logits, dtype=np.float64).reshape(-1)
     x = np.where(np.isfinite(x), x, -1e30)
     x = apply_repetition_penalty(x, recent, settings.repetition_penalty)
@@ -84,9 +101,9 @@ def probabilities(logits: np.ndarray, settings: SamplingSettings, *, mask: np.nd
 
 
 def sample(logits: np.ndarray, settings: SamplingSettings, rng: np.random.Generator, *,
-           mask: np.ndarray | None = None, recent: Iterable[int] = ()) -> int:
+           mask: np.ndarray | None = None, recent: Iterable[int] = (), raw: np.ndarray | None = None) -> int:
     """Draw one token id."""
-    probs = probabilities(logits, settings, mask=mask, recent=recent)
+    probs = probabilities(logits, settings, mask=mask, recent=recent, raw=raw)
     if settings.temperature == 0.0:
         return int(np.argmax(probs))
     # inverse-CDF draw: one uniform per token keeps streams aligned and reproducible
