@@ -13,7 +13,9 @@ epochs; corpus preparation and evaluation come on top), seed 1234:
    styles (decoded from their tokens: the music as the model sees it; the model's training split),
    checked on the held-out files (``classifier_heldout_accuracy``), then applied to the takes:
    ``style_accuracy_irish`` / ``style_accuracy_bach`` = share of ``--style X`` takes called X
-   (target >= 0.9);
+   (target >= 0.9); **blends** ``irish=w,bach=1-w`` for w = 0.7, 0.5, 0.3 (``blend_curve``): the
+   classifier's mean P(irish), the share called Irish, and the takes' median polyphony and notes
+   per bar, which a blend that follows its weights moves from the fiddle's to the chorale's;
 3. **one-style models** (unless ``--skip-single``) of the same size and time budget on each corpus
    alone; ``quality_vs_single_<style>`` = the two-style model's ``quality_ratio_<style>`` (the
    quality benchmark's figure: mean OA of its ``--style`` takes against the style's held-out files,
@@ -109,8 +111,11 @@ class Classifier:
         e = np.exp(logits)
         return e / e.sum(1, keepdims=True)
 
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        return self._probs((x - self.mean) / self.std)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self._probs((x - self.mean) / self.std).argmax(1)
+        return self.probs(x).argmax(1)
 
 
 def _quality_ratio(takes: list[Any], train: list[Any], held: list[Any]) -> float | None:
@@ -162,6 +167,30 @@ def _takes(bundle, style: str | None, count: int, bars: int) -> list[Any]:
     return out
 
 
+BLEND_WEIGHTS = (0.7, 0.5, 0.3)  # of irish; bach has the rest
+
+
+def blend_curve(bundle, clf: Classifier, labels: list[str], count: int, bars: int) -> dict[str, dict]:
+    """Per blend ``irish=w,bach=1-w``: the classifier's mean P(irish) of its takes, the share it
+    calls Irish, and the takes' median texture (a fiddle tune has 1 voice and ~6 notes a bar, a
+    chorale 4 voices and ~17): a blend that follows its weights moves between the two."""
+    from jukebox_gui.core.music.features import piece_features
+
+    out = {}
+    for w in BLEND_WEIGHTS:
+        spec = f"irish={w:g},bach={1 - w:.1f}"
+        made = _takes(bundle, spec, count, bars)
+        feats = np.array([_features(t.score) for t in made])
+        p = clf.probs(feats)[:, labels.index("irish")]
+        texture = [piece_features(t.score) for t in made]
+        out[spec] = {"p_irish": round(float(p.mean()), 3), "called_irish": float((p > 0.5).mean()),
+                     "polyphony_median": round(float(np.median([f["polyphony"] for f in texture])), 3),
+                     "notes_per_bar_median": round(float(np.median([f["notes_per_bar"] for f in texture])), 3),
+                     "on_the_fiddle": float(np.mean([t.report["instruments"]["programs"] == [40] for t in made]))}
+        _say(f"blend {spec}: {out[spec]}")
+    return out
+
+
 def two_style_part(work: Path, budget: float, takes: int, bars: int) -> dict:
     from jukebox_gui.core.ml.bundle import load_bundle
 
@@ -193,9 +222,8 @@ def two_style_part(work: Path, budget: float, takes: int, bars: int) -> dict:
                                    "open_with_style_token": all(t.tokens[0] == bundle.tokenizer.style_ids[name]
                                                                 for t in made),
                                    "style_check_ok": float(np.mean([t.report["style"]["ok"] for t in made]))}
-    blend = _takes(bundle, "irish=0.5,bach=0.5", max(4, takes // 4), bars)
-    called = clf.predict(np.array([_features(t.score) for t in blend]))
-    result["blend_50_50_called_irish"] = float((called == labels.index("irish")).mean())
+    result["blend_curve"] = blend_curve(bundle, clf, labels, max(4, takes // 2), bars)
+    result["blend_50_50_called_irish"] = result["blend_curve"]["irish=0.5,bach=0.5"]["called_irish"]
     result["seconds_per_take"] = round(float(np.mean(timings)), 2)
     result["pitch_nll"] = {n: _pitch_nll(run["training"], n) for n in labels}
     result["pitch_ngram_nll"] = {n: ((run["training"]["melody"] or {}).get("styles", {}).get(n) or {}).get(

@@ -115,7 +115,8 @@ def summary(report: dict) -> list[str]:
     styles = report.get("styles")
     if styles:
         blend = ", ".join(f"{n} {w:.0%}" for n, w in styles["styles"].items())
-        lines.append(f"  style: {blend} (palette of {styles['palette_of']})")
+        lines.append(f"  style: {blend} " + (f"(palette of {styles['palette_of']})" if styles["palette_of"] != "blend"
+                                              else "(palettes blended: their metres and tempos, one's instruments)"))
     style = report.get("style") or {}
     if style.get("checked"):
         tries = f" (attempt {report['attempt']} of {report['attempts_made']})" if report["attempts_made"] > 1 else ""

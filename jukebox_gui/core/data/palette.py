@@ -211,11 +211,17 @@ def pick_instruments(palette: dict[str, Any] | None, rng: np.random.Generator,
     sets = (palette or {}).get("instrument_sets") or []
     if not sets:
         return playable_set(must) if must else None
+    weights = (palette or {}).get("instrument_set_weights")  # a blend of styles (palette_blend)
+    weights = list(weights) if isinstance(weights, list) and len(weights) == len(sets) else [1.0] * len(sets)
     if must:
         overlap = [len(set(must) & set(s)) for s in sets]
         best = max(overlap)
-        sets = [s for s, n in zip(sets, overlap) if n == best]
-    chosen = sets[int(rng.integers(len(sets)))]
+        sets, weights = zip(*[(s, w) for s, w, n in zip(sets, weights, overlap) if n == best])
+    if len(set(weights)) == 1:
+        chosen = sets[int(rng.integers(len(sets)))]
+    else:
+        p = np.asarray(weights, dtype=np.float64)
+        chosen = sets[int(rng.choice(len(sets), p=p / p.sum()))]
     return playable_set([*must, *chosen])
 
 

@@ -323,7 +323,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default;
     ``prefix_ids`` (BOS first, whole bars, no EOS) is continued instead of ``config.primer``."""
     from ..data.grammar import Grammar, RemiState
-    from ..data.palette import take_limits, valid_palette
+    from ..data.palette import take_limits
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
@@ -355,18 +355,14 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         prefix = styles.prefix(prefix, tokenizer.bos_id)
     index = (getattr(bundle, "extras", None) or {}).get("originality")
     finder = CopyFinder(index) if index else None
-    profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
-    palette = valid_palette((getattr(bundle, "extras", None) or {}).get("palette"))
-    if styles is not None and styles.profile:
-        profile = styles.profile
-    if styles is not None and valid_palette(styles.palette):
-        palette = valid_palette(styles.palette)
+    # the style-check ranges and the palette: the corpus's, the chosen style's or the blend's
+    profile, palette = styles.take_setting(bundle) if styles is not None else checks.corpus_setting(bundle)
     palette_limits = take_limits(grammar, palette)
     primer_programs = checks.programs_by_notes(RemiState(grammar).feed(prefix).notes) if len(prefix) > 1 else []
     started = time.perf_counter()
     decoder = decoder or make_decoder(bundle)
     if styles is not None:
-        decoder = styles.decoder(decoder)  # one row per style, their probabilities mixed
+        decoder = styles.decoder(decoder, tokenizer)  # one row per style, their probabilities mixed
     load_s = time.perf_counter() - started
 
     attempts: list[tuple] = []  # (copied, misses, copy bars, attempt, tokens, score, info, copy, new part, metrics)
@@ -382,6 +378,8 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
             config.instruments, palette, make_rng(seed, attempt, 1), primer_programs)
         programs = {config.program} if config.program is not None else instruments
         limits = {**palette_limits, "programs": frozenset(programs) if programs is not None else None}
+        if styles is not None:
+            decoder.use_programs(programs)  # a blend's rows each hear their own instrument
         with single_thread_blas():
             if plan:
                 from .form import sample_form

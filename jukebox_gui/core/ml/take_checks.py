@@ -45,6 +45,14 @@ def instruments(score) -> dict[str, Any]:
     return {"count": len(programs), "programs": programs, "names": [program_name(p) for p in programs]}
 
 
+def corpus_setting(bundle) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(the corpus's style-check profile, its palette) from a bundle of one corpus."""
+    from ..data.palette import valid_palette
+
+    extras = getattr(bundle, "extras", None) or {}
+    return extras.get("corpus_metrics") or {}, valid_palette(extras.get("palette"))
+
+
 def palette_report(palette, instrument_set, limits) -> dict[str, Any]:
     if palette is None:
         return {"checked": False}

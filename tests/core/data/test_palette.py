@@ -103,3 +103,36 @@ def test_palette_records_how_long_the_parts_rest(tok):
 
     assert BandEntry.rest_limit(palette) == 4  # a part may rest longer than the corpus's p90, not for good
     assert BandEntry.rest_limit({"part_rest_bars": None}) is None
+
+
+def _style_palette(programs, timesigs, tempos, onset, bar, rate, by_bar, sets):
+    return {"format": "jukebox-palette", "version": 1, "pieces": len(sets), "programs": programs,
+            "time_signatures": timesigs, "tempos": tempos, "instrument_sets": sets,
+            "instruments_per_piece": {"min": 1, "median": 1.0, "max": 1},
+            "max_notes_per_onset": onset, "max_notes_per_bar": bar,
+            "notes_per_bar": {"p50": float(bar) / 3, "p99": float(bar) / 2},
+            "bar_repeats": {"rate": rate, "distances": {"4": 1.0}, "by_bar": by_bar},
+            "part_rest_bars": {"p50": 0.0, "p90": 1.0}}
+
+
+def test_a_blend_may_do_what_any_of_its_styles_does_and_draws_instruments_by_weight():
+    from jukebox_gui.core.data.palette_blend import blend_palettes
+
+    fiddle = _style_palette([40], ["6/8", "2/4"], ["120"], 2, 15, 0.2, {"4": {"4": 0.4}}, [[40]] * 30)
+    choir = _style_palette([52], ["4/4", "2/4"], ["90"], 9, 48, 0.1, {"4": {}, "8": {"8": 0.2}}, [[52]] * 10)
+    blend = blend_palettes([fiddle, choir], [0.7, 0.3])
+    assert valid_palette(blend) is blend
+    assert blend["time_signatures"] == ["6/8", "2/4", "4/4"] and blend["tempos"] == ["90", "120"]
+    assert blend["max_notes_per_onset"] == 9 and blend["max_notes_per_bar"] == 48  # a chorale's chords fit
+    assert blend["programs"] == [40, 52]
+    assert blend["bar_repeats"]["rate"] == pytest.approx(0.17)
+    assert blend["bar_repeats"]["by_bar"] == {"4": {"4": 0.28}, "8": {"8": 0.06}}
+    # one piece's instruments, a style's pieces drawn with its weight (not by how many pieces it has)
+    drawn = [pick_instruments(blend, np.random.default_rng(s)) for s in range(400)]
+    assert drawn.count([40]) / 400 == pytest.approx(0.7, abs=0.07)
+    assert {tuple(d) for d in drawn} == {(40,), (52,)}
+    flipped = [pick_instruments(blend_palettes([fiddle, choir], [0.2, 0.8]), np.random.default_rng(s))
+               for s in range(400)]
+    assert flipped.count([40]) / 400 == pytest.approx(0.2, abs=0.07)
+    limits = take_limits(Grammar(Tokenizer()), blend)
+    assert limits["max_onset_notes"] == 9

@@ -205,10 +205,48 @@ def test_a_blend_mixes_the_rows_probabilities(styled_bundle):
         out = [blend.step([token])] + [r.step([token]) for r in rows]
     take = _take(styled_bundle, style="irish=0.7,bach=0.3", seed=5)
     assert take.report["styles"]["styles"] == pytest.approx({"irish": 0.7, "bach": 0.3})
-    assert take.report["styles"]["palette_of"] == "irish" and take.report["instruments"]["programs"] == [40]
+    assert take.report["styles"]["palette_of"] == "blend" and take.report["instruments"]["programs"] in ([40], [52])
     assert set(take.report["styles"]["corpus_range"]) == {"irish", "bach"}
     plain = _take(styled_bundle, seed=5)  # no style given: every style, equal weights
     assert plain.report["styles"]["styles"] == {"irish": 0.5, "bach": 0.5} and not plain.report["styles"]["given"]
+
+
+@pytest.mark.slow
+def test_in_a_blend_each_style_hears_its_own_instrument(styled_bundle):
+    from jukebox_gui.core.ml.decoders import make_decoder
+    from jukebox_gui.core.ml.style_decoder import resolve_styles
+
+    tok = styled_bundle.tokenizer
+    fiddle, choir = (tok.vocab()[f"Program_{p}"] for p in (40, 52))
+    plan = resolve_styles(styled_bundle, "irish=0.5,bach=0.5")
+    assert plan.programs == [[40], [52]]
+    blend = plan.decoder(make_decoder(styled_bundle), tok)
+    blend.use_programs({40})  # the take plays the fiddle: the bach row reads and writes its choir
+    alone = {n: resolve_styles(styled_bundle, n).decoder(make_decoder(styled_bundle), tok) for n in ("irish", "bach")}
+    for d in alone.values():
+        d.use_programs({40})  # one style: nothing to translate
+    heard = [tok.bos_id, tok.vocab()["Bar_None"], fiddle]
+
+    def probs(logits):
+        e = np.exp(logits[0].astype(np.float64) - logits[0].max())
+        return e / e.sum()
+
+    out = probs(blend.feed(heard))
+    irish = probs(alone["irish"].feed(heard))
+    bach = probs(alone["bach"].feed([choir if t == fiddle else t for t in heard]))
+    bach[[fiddle, choir]] = bach[[choir, fiddle]]  # its choir is the take's fiddle
+    assert np.allclose(out, 0.5 * irish + 0.5 * bach, atol=1e-5)
+    blend.use_programs({40, 52})  # a band of two: no instrument to swap, rows hear the take as it is
+    blend.reset(1)
+    alone["bach"].reset(1)
+    plain = probs(blend.feed(heard))
+    bach_as_is = probs(alone["bach"].feed(heard))
+    assert np.allclose(plain, 0.5 * irish + 0.5 * bach_as_is, atol=1e-5)
+    assert not np.allclose(out, plain, atol=1e-3)
+    # over takes, a blend's instrument follows its weights
+    drawn = [_take(styled_bundle, style="irish=0.8,bach=0.2", seed=s).report["instruments"]["programs"]
+             for s in range(1, 9)]
+    assert drawn.count([40]) >= 5
 
 
 @pytest.mark.slow
