@@ -56,7 +56,10 @@ def _say(message: str) -> None:
 def _config(budget: float):
     from jukebox_gui.core.ml.config import preset
 
-    return dataclasses.replace(preset("laptop", "transformer"), time_budget_s=float(budget), seed=1234)
+    # calibrate_takes=0: every model samples at the app's default temperature, so the two-style
+    # model (which does not choose one) and the one-style models are compared at the same settings
+    return dataclasses.replace(preset("laptop", "transformer"), time_budget_s=float(budget), seed=1234,
+                               calibrate_takes=0)
 
 
 def _train(source, out: Path, budget: float) -> dict:

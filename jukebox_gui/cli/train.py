@@ -150,4 +150,8 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     if result.fill is not None:
         print(f"infilling (held-out files): {result.fill['verdict']}")
+    if result.sampling is not None:
+        overlap = ", ".join(f"{t} {v:.2f}" for t, v in result.sampling["overlap"].items())
+        print(f"sampling: suggests temperature {result.sampling['temperature']:g} (its takes at {overlap} "
+              "overlap the held-out files' quality features; --temperature overrides it)")
     return 0

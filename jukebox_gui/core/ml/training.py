@@ -53,6 +53,7 @@ class TrainResult:
     fill: dict[str, Any] | None = None  # held-out gap loss with both sides vs the left only (core.ml.fill_eval)
     chief: bool = True            # False on a multi-worker cluster's other workers: the chief wrote the bundle
     worker: str = "worker 0 of 1"
+    sampling: dict[str, Any] | None = None  # the temperature the model suggests (core.ml.calibrate)
 
 
 def _default_tokenizer(*, infill: bool = False) -> Any:
@@ -481,6 +482,10 @@ def _train(corpus, tokenizer, report, source, out: Path, write_dir: Path, config
     plain = build_model(config.model, int(tokenizer.vocab_size))  # weights only, no optimizer state
     plain.set_weights(model.get_weights())
     save_bundle(out, model=plain, config=config, tokenizer=tokenizer, training=training, extras=extras)
+    from .calibrate import calibrate_bundle
+
+    sampling = calibrate_bundle(out, tokenizer, config, val_seqs, emit, cancel)
     return TrainResult(out, epochs_done, history, best_epoch, best_val, perplexity(best_val), stopped, wall,
                        mean_targets_per_s, iterations, params, tuple(sorted(extras)), xla, melody, notes_per_s,
-                       left_out_kinds(tokenizer), fill, chief=True, worker=task_name(strategy))
+                       left_out_kinds(tokenizer), fill, chief=True, worker=task_name(strategy), sampling=sampling)
+
