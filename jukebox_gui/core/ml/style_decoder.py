@@ -4,8 +4,9 @@
 training window of an Irish piece began with it), and keeps to the Irish palette (metres, tempos,
 instruments) and the Irish style-check ranges. ``--style irish=0.7,bach=0.3``: :class:`StyleDecoder`
 runs the decoder with one row per style, each conditioned on its style token, feeds every row the
-same sampled token, and returns the log of the weighted mixture of the rows' next-token
-probabilities; the take keeps to the blended palette (``core.data.palette_blend``: every metre,
+same sampled token, and returns the weighted sum of the rows' next-token log-probabilities: the
+product of the styles' predictions, each raised to its weight (a product of experts), so a token
+must be likely in every style; the take keeps to the blended palette (``core.data.palette_blend``: every metre,
 tempo and density of the styles, one style's instruments drawn by weight) and is style-checked
 against the envelope of the blended styles' ranges (lowest p10 to highest p90). A model of several
 styles given no style blends them all with equal weights.
@@ -16,6 +17,16 @@ on the fiddle was called Irish by the style classifier in 100 % of takes). So wh
 corpus has one instrument and the take plays one, that style's row reads and writes its own
 instrument in the take's (:meth:`StyleDecoder.use_programs`): each row sees a consistent piece
 of its style, and only the notes are mixed.
+
+Why a product and not the weighted sum of the probabilities (a mixture, which this module did at
+first): in a mixture each token comes from one style or the other, so a 50/50 take of the fiddle
+tunes and the chorales strewed lone chorale bass notes among fiddle phrases, its top line leaping
+5.8 semitones on average (the corpora 2.2 and 1.8) and failing the style check take after take;
+in the product every note must suit both, and a 30/70 take is a fiddle-like tune over a chorale's
+lower voices. A two-style laptop model, 16 takes of 8 bars, irish weight 0.7 / 0.5 / 0.3 / 0.2:
+median polyphony 1.0 / 1.04 / 2.3 / 3.5 (mixture 1.3 / 1.8 / 2.4 / 3.0), mean interval 2.6 / 3.2
+/ 3.7 / 3.1 (mixture 3.5 / 5.8 / 7.3 / 5.2). The product turns from one style to the other over a
+narrower range of weights.
 
 When the decoder's window slides (the numpy transformer re-encodes its recent tokens), the token
 at the window's first position is replaced by the row's style token (``anchor``), as in training.
@@ -159,14 +170,14 @@ def _program_ids(tokenizer: Any) -> dict[int, int]:
 
 
 class StyleDecoder:
-    """A step decoder of one row per style; the logits it returns are the log of the weighted
-    mixture of the rows' probabilities (one style: the row's own logits, unchanged)."""
+    """A step decoder of one row per style; the logits it returns are the weighted sum of the rows'
+    log-probabilities (one style: the row's own logits, unchanged)."""
 
     def __init__(self, inner: Any, style_ids: list[int], weights: list[float], *,
                  program_ids: dict[int, int] | None = None, style_programs: list[list[int]] | None = None) -> None:
         self.inner = inner
         self.style_ids = np.asarray(style_ids, dtype=np.int64)
-        self.log_weights = np.log(np.asarray(weights, dtype=np.float64))
+        self.weights = np.asarray(weights, dtype=np.float64)
         self.vocab_size = int(getattr(inner, "vocab_size", 0))
         self.batch = 1
         self.program_ids = dict(program_ids or {})
@@ -207,9 +218,8 @@ class StyleDecoder:
             logits = np.take_along_axis(logits, self._maps[:, :logits.shape[-1]], axis=-1)
         logits = logits - logits.max(axis=-1, keepdims=True)
         log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        mixed = log_probs + self.log_weights[:, None]
-        top = mixed.max(axis=0, keepdims=True)
-        return (top + np.log(np.exp(mixed - top).sum(axis=0, keepdims=True))).astype(np.float32)
+        mixed = (self.weights[:, None] * log_probs).sum(axis=0, keepdims=True)  # log of prod p_i ** w_i
+        return (mixed - mixed.max()).astype(np.float32)
 
     def feed(self, ids: Any) -> np.ndarray:
         rows = np.array(np.broadcast_to(np.asarray(ids, dtype=np.int64).reshape(1, -1),

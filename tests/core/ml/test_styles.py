@@ -187,7 +187,7 @@ def test_a_style_take_opens_with_its_token_and_keeps_to_its_palette(styled_bundl
 
 
 @pytest.mark.slow
-def test_a_blend_mixes_the_rows_probabilities(styled_bundle):
+def test_a_blend_multiplies_the_rows_probabilities_raised_to_their_weights(styled_bundle):
     from jukebox_gui.core.ml.decoders import make_decoder
     from jukebox_gui.core.ml.style_decoder import StyleDecoder
 
@@ -200,8 +200,8 @@ def test_a_blend_mixes_the_rows_probabilities(styled_bundle):
         def probs(logits):
             e = np.exp(logits[0] - logits[0].max())
             return e / e.sum()
-        expected = 0.7 * probs(out[1]) + 0.3 * probs(out[2])
-        assert np.allclose(probs(out[0]), expected, atol=1e-5)
+        expected = probs(out[1]) ** 0.7 * probs(out[2]) ** 0.3  # a product of experts
+        assert np.allclose(probs(out[0]), expected / expected.sum(), atol=1e-5)
         out = [blend.step([token])] + [r.step([token]) for r in rows]
     take = _take(styled_bundle, style="irish=0.7,bach=0.3", seed=5)
     assert take.report["styles"]["styles"] == pytest.approx({"irish": 0.7, "bach": 0.3})
@@ -235,13 +235,17 @@ def test_in_a_blend_each_style_hears_its_own_instrument(styled_bundle):
     irish = probs(alone["irish"].feed(heard))
     bach = probs(alone["bach"].feed([choir if t == fiddle else t for t in heard]))
     bach[[fiddle, choir]] = bach[[choir, fiddle]]  # its choir is the take's fiddle
-    assert np.allclose(out, 0.5 * irish + 0.5 * bach, atol=1e-5)
+    def product(a, b):
+        p = np.sqrt(a * b)
+        return p / p.sum()
+
+    assert np.allclose(out, product(irish, bach), atol=1e-5)
     blend.use_programs({40, 52})  # a band of two: no instrument to swap, rows hear the take as it is
     blend.reset(1)
     alone["bach"].reset(1)
     plain = probs(blend.feed(heard))
     bach_as_is = probs(alone["bach"].feed(heard))
-    assert np.allclose(plain, 0.5 * irish + 0.5 * bach_as_is, atol=1e-5)
+    assert np.allclose(plain, product(irish, bach_as_is), atol=1e-5)
     assert not np.allclose(out, plain, atol=1e-3)
     # over takes, a blend's instrument follows its weights
     drawn = [_take(styled_bundle, style="irish=0.8,bach=0.2", seed=s).report["instruments"]["programs"]
