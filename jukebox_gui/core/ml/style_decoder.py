@@ -6,17 +6,17 @@ instruments) and the Irish style-check ranges. ``--style irish=0.7,bach=0.3``: :
 runs the decoder with one row per style, each conditioned on its style token, feeds every row the
 same sampled token, and returns the weighted sum of the rows' next-token log-probabilities: the
 product of the styles' predictions, each raised to its weight (a product of experts), so a token
-must be likely in every style; the take keeps to the blended palette (``core.data.palette_blend``: every metre,
-tempo and density of the styles, one style's instruments drawn by weight) and is style-checked
-against the envelope of the blended styles' ranges (lowest p10 to highest p90). A model of several
-styles given no style blends them all with equal weights.
+must be likely in every style. The take keeps to the blended palette (``core.data.palette_blend``:
+every metre, tempo and density of the styles, one style's instruments drawn by weight) and is
+style-checked against the envelope of the blended styles' ranges (lowest p10 to highest p90). A
+model of several styles given no style blends them all with equal weights.
 
 The instrument is a style's strongest cue: a model of Irish fiddle tunes and Bach chorales sung
 by a choir writes Irish notes after ``Program_40`` whatever its style token says (a 50/50 blend
 on the fiddle was called Irish by the style classifier in 100 % of takes). So where a style's
 corpus has one instrument and the take plays one, that style's row reads and writes its own
 instrument in the take's (:meth:`StyleDecoder.use_programs`): each row sees a consistent piece
-of its style, and only the notes are mixed.
+of its style, and only the notes are blended.
 
 Why a product and not the weighted sum of the probabilities (a mixture, which this module did at
 first): in a mixture each token comes from one style or the other, so a 50/50 take of the fiddle
