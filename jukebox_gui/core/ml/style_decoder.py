@@ -161,12 +161,10 @@ def _program_ids(tokenizer: Any) -> dict[int, int]:
     """Program number -> its token id in this vocabulary (empty: a stream without Program tokens)."""
     if tokenizer is None:
         return {}
-    out = {}
-    for i in tokenizer.ids_of_type("Program"):
-        value = str(tokenizer.token_name(int(i))).split("_", 1)[1]
-        if value.lstrip("-").isdigit():
-            out[int(value)] = int(i)
-    return out
+    from ..data.grammar import Grammar
+
+    g = Grammar(tokenizer)
+    return {int(g.program_value[i]): int(i) for i in np.flatnonzero(g.is_program)}
 
 
 class StyleDecoder:
