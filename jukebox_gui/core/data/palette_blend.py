@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Sequence
 
-from .palette import FORMAT, VERSION
+from .palette import FORMAT, VERSION, _is_number
 
 
 def _union(lists: Sequence[Sequence[str]]) -> list[str]:
@@ -59,7 +59,8 @@ def blend_palettes(palettes: Sequence[dict[str, Any]], weights: Sequence[float])
         "format": FORMAT, "version": VERSION,
         "pieces": int(sum(int(p.get("pieces") or 0) for p in palettes)),
         "time_signatures": _union([palettes[i].get("time_signatures") or [] for i in order]),
-        "tempos": sorted(_union([p.get("tempos") or [] for p in palettes]), key=_number),
+        "tempos": sorted(_union([p.get("tempos") or [] for p in palettes]),
+                         key=lambda k: float(k) if _is_number(k) else 0.0),  # as corpus_palette orders them
         "programs": sorted({int(v) for p in palettes for v in p.get("programs") or []}),
         "instrument_sets": sets,
         "instrument_set_weights": set_weights,
@@ -74,10 +75,3 @@ def blend_palettes(palettes: Sequence[dict[str, Any]], weights: Sequence[float])
     if any(rests):
         out["part_rest_bars"] = {q: max(float(r.get(q, 0.0)) for r in rests) for q in ("p50", "p90")}
     return out
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
