@@ -196,6 +196,8 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--temperature", type=float, help="sampling temperature (default: the app's default)")
     parser.add_argument("--top-p", type=float, help="nucleus mass (default: the app's default)")
     parser.add_argument("--no-repeats", action="store_true", help="takes without the corpus's bar repeats proposed")
+    parser.add_argument("--free-voices", action="store_true",
+                        help="takes without the corpus's steady number of sounding notes kept (VoiceGuard)")
     parser.add_argument("--no-style-check", action="store_true",
                         help="keep every first attempt (no regenerating of takes outside the corpus's ranges)")
     args = parser.parse_args(argv)
@@ -204,6 +206,8 @@ def main(argv: list[str]) -> dict:
         sampling["repeat_bars"] = False
     if args.no_style_check:
         sampling["style_check"] = False
+    if args.free_voices:
+        sampling["keep_voices"] = False
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     started = time.perf_counter()

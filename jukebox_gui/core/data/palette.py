@@ -114,7 +114,43 @@ def corpus_palette(sequences: Iterable[Sequence[int]], tokenizer: Any) -> dict[s
         "bar_repeats": bar_repeat_stats(kept, g),
         "part_rest_bars": {"p50": float(np.percentile(rests, 50)), "p90": float(np.percentile(rests, 90))}
         if rests else None,
+        "voices": voice_profile(kept, g),
     }
+
+
+STEADY_VOICES_SHARE = 0.9  # the corpus sounds its usual number of notes at least this share of the time
+
+
+def voice_profile(sequences: Iterable[np.ndarray], grammar) -> dict[str, Any] | None:
+    """How many notes sound at once, weighted by time over all pieces (a rest between notes
+    counts as none): the usual count and the share of the time it holds (a chorale: 4 voices nearly always; a band: no steady count)."""
+    from .grammar import RemiState
+
+    time_by_count: Counter[int] = Counter()
+    for ids in sequences:
+        notes = RemiState(grammar, fixed_meter=False, single_tempo=False, max_programs=None).feed(ids).notes
+        events = sorted([(n.start, 1) for n in notes if n.duration > 0] + [(n.start + n.duration, -1) for n in notes
+                                                                          if n.duration > 0])
+        sounding, previous = 0, events[0][0] if events else 0.0
+        for beat, step in events:
+            if beat > previous:  # a rest between two notes counts as none sounding
+                time_by_count[sounding] += beat - previous
+            sounding += step
+            previous = beat
+    total = sum(time_by_count.values())
+    if not total:
+        return None
+    count, time = max(time_by_count.items(), key=lambda kv: (kv[1], -kv[0]))
+    return {"count": int(count), "share": round(time / total, 4)}
+
+
+def steady_voices(palette: dict[str, Any] | None) -> int | None:
+    """The number of notes a corpus keeps sounding (None when it has no steady count)."""
+    voices = (palette or {}).get("voices")
+    if not isinstance(voices, dict) or not isinstance(voices.get("count"), int) or voices["count"] < 1:
+        return None
+    share = voices.get("share")
+    return voices["count"] if isinstance(share, (int, float)) and share >= STEADY_VOICES_SHARE else None
 
 
 def _longest_rests(note_programs: np.ndarray, note_bars: np.ndarray) -> list[int]:

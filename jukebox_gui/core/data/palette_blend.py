@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Sequence
 
-from .palette import FORMAT, VERSION, _is_number
+from .palette import FORMAT, VERSION, _is_number, steady_voices
 
 
 def _union(lists: Sequence[Sequence[str]]) -> list[str]:
@@ -74,4 +74,7 @@ def blend_palettes(palettes: Sequence[dict[str, Any]], weights: Sequence[float])
     out.update({k: v for k, v in caps.items() if v is not None})
     if any(rests):
         out["part_rest_bars"] = {q: max(float(r.get(q, 0.0)) for r in rests) for q in ("p50", "p90")}
+    voices = {steady_voices(p) for p in palettes}
+    if len(voices) == 1 and None not in voices:  # every style keeps the same count: so does the blend
+        out["voices"] = {"count": voices.pop(), "share": min(float(p["voices"]["share"]) for p in palettes)}
     return out

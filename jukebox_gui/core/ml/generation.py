@@ -20,7 +20,9 @@ The corpus palette (the bundle's ``palette``, :mod:`..data.palette`) keeps a tak
 corpus does: each attempt picks one corpus piece's instrument set up front (from the seed and
 the attempt; a primer's instruments always belong to it) and the mask offers only those
 programs; only the corpus's time signatures and tempos are offered, and notes per onset and per
-bar stop at the corpus's densest. ``program`` overrides the set. Without a palette (older
+bar stop at the corpus's densest. Where the corpus keeps a steady number of notes sounding (four
+voices in a chorale, one in a fiddle tune), the take's note lengths follow its onsets to keep it
+(``keep_voices``, :mod:`..music.voicing`). ``program`` overrides the set. Without a palette (older
 bundles) a take still uses at most 15 melodic programs plus drums, what MIDI channels can play.
 The report lists the take's instruments (``instruments``: count, programs, General MIDI names).
 
@@ -41,8 +43,8 @@ a score writes it (each section once: ``form.written``), as the corpus files are
 
 Styles (a model of several corpora, :mod:`.style_decoder`): ``style="irish"`` opens the take with
 ``Style_irish`` instead of BOS and uses that style's palette and corpus profile; a blend
-``"irish=0.7,bach=0.3"`` samples from the weighted mixture of one decoder row per style. The
-report's ``styles`` gives the weights and each style's corpus range.
+``"irish=0.7,bach=0.3"`` samples from the product of one decoder row per style, each raised to
+its weight. The report's ``styles`` gives the weights and each style's corpus range.
 
 Same bundle + settings + seed -> the same tokens -> byte-identical MIDI.
 """
@@ -91,6 +93,7 @@ class GenerationConfig:
     style_check: bool = True  # regenerate takes whose style metrics leave the corpus range
     max_run: int = 4  # collapse guard: identical note events in a row
     max_silence_bars: float = 2.0
+    keep_voices: bool = True  # note lengths keep the corpus's steady number of voices (core.music.voicing)
     form: str | None = None  # song form, e.g. "AABB", "intro A A B A outro" (see core.ml.form)
     section_bars: int = 8  # bars of a form section without its own length (intro/outro: half)
     second_endings: bool = True  # a form repeat samples its last bar anew, like a second ending
@@ -305,8 +308,9 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     return tokens, state, info
 
 
-def _postprocess(score, config: GenerationConfig):
+def _postprocess(score, config: GenerationConfig, voices: int | None = None, form: list | None = None):
     from ..music.score import TempoChange
+    from ..music.voicing import keep_voices
 
     if config.tempo is not None:
         score.tempos = [TempoChange(0.0, float(config.tempo))]
@@ -314,6 +318,8 @@ def _postprocess(score, config: GenerationConfig):
         for track in score.tracks:
             if not track.is_drum:
                 track.program = int(config.program)
+    if voices:  # the corpus keeps this many notes sounding: the lengths follow the onsets
+        keep_voices(score, voices, seam_bars=[s["first_bar"] for s in form or []])
     return score.trim_overlaps()  # what the piano roll shows is what the MIDI file plays
 
 
@@ -323,7 +329,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     """Generate one take (see the module docstring). ``decoder`` overrides the bundle's default;
     ``prefix_ids`` (BOS first, whole bars, no EOS) is continued instead of ``config.primer``."""
     from ..data.grammar import Grammar, RemiState
-    from ..data.palette import take_limits
+    from ..data.palette import steady_voices, take_limits
     from ..music.metrics import compare_to_profile, score_metrics
     from ..music.originality import CopyFinder, CopyMatch
     from .decoders import make_decoder, single_thread_blas
@@ -358,6 +364,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
     # the style-check ranges and the palette: the corpus's, the chosen style's or the blend's
     profile, palette = styles.take_setting(bundle) if styles is not None else checks.corpus_setting(bundle)
     palette_limits = take_limits(grammar, palette)
+    voices = steady_voices(palette) if config.keep_voices else None
     primer_programs = checks.programs_by_notes(RemiState(grammar).feed(prefix).notes) if len(prefix) > 1 else []
     started = time.perf_counter()
     decoder = decoder or make_decoder(bundle)
@@ -397,12 +404,15 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         info["instrument_set"] = instruments
         sampling_s += time.perf_counter() - t0
         total_tokens += info["generated_tokens"]
-        score = _postprocess(tokenizer.decode(tokens), config)
+        score = _postprocess(tokenizer.decode(tokens), config, voices, info.get("form"))
         new_part = checks.generated_part(score, info)
         copy = finder.longest(new_part) if finder is not None else CopyMatch()
         metrics = score_metrics(new_part)
         if plan:  # the style check sees the form take as written, as the corpus files are
-            info["written_metrics"] = _written_metrics(tokenizer, grammar, tokens, info, config)
+            from .form import written_tokens
+
+            written = tokenizer.decode(written_tokens(tokens, info["form"], grammar, tokenizer.bos_id))
+            info["written_metrics"] = score_metrics(_postprocess(written, config, voices))
         misses = checks.style_misses(info.get("written_metrics", metrics), profile) if config.style_check else []
         copied = finder is not None and copy.bars > config.max_copy_bars
         attempts.append((copied, misses, copy.bars, attempt, tokens, score, info, copy, new_part, metrics))
@@ -434,7 +444,7 @@ def generate(bundle, config: GenerationConfig, *, progress: ProgressSink | None 
         "instruments": checks.instruments(score),
         "time_signatures": sorted({f"{t.numerator}/{t.denominator}" for t in score.time_signatures}),
         "tempo_bpm": [round(t.bpm, 2) for t in score.tempos],
-        "palette": checks.palette_report(palette, info["instrument_set"], palette_limits),
+        "palette": checks.palette_report(palette, info["instrument_set"], palette_limits, voices),
         "metrics": metrics,
         "corpus_range": {k: v for k, v in profile.items() if k in metrics},
         "verdicts": compare_to_profile(metrics, profile) if profile else {},
@@ -472,16 +482,6 @@ def _given_prefix(prefix_ids, tokenizer) -> list[int]:
     if any(not (0 <= t < tokenizer.vocab_size) for t in ids):
         raise GenerationError("prefix token id out of range for this model's vocabulary")
     return ids
-
-
-def _written_metrics(tokenizer, grammar, tokens, info, config) -> dict[str, float]:
-    """Metrics of a form take as a score writes it (core.ml.form.written_tokens)."""
-    from ..music.metrics import score_metrics
-    from .form import written_tokens
-
-    written = _postprocess(tokenizer.decode(written_tokens(tokens, info["form"], grammar, tokenizer.bos_id)),
-                           config)
-    return score_metrics(written)
 
 
 def save_take(take: Take, mid_path, report_path=None) -> tuple[Path, Path]:

@@ -53,14 +53,15 @@ def corpus_setting(bundle) -> tuple[dict[str, Any], dict[str, Any] | None]:
     return extras.get("corpus_metrics") or {}, valid_palette(extras.get("palette"))
 
 
-def palette_report(palette, instrument_set, limits) -> dict[str, Any]:
+def palette_report(palette, instrument_set, limits, voices: int | None = None) -> dict[str, Any]:
     if palette is None:
         return {"checked": False}
     return {"checked": True, "instrument_set": instrument_set,
             "corpus_instruments_per_piece": palette.get("instruments_per_piece"),
             "corpus_time_signatures": palette.get("time_signatures"),
             "max_notes_per_onset": limits.get("max_onset_notes"),
-            "max_notes_per_bar": limits.get("max_bar_notes")}
+            "max_notes_per_bar": limits.get("max_bar_notes"),
+            "voices": voices}  # the steady number of notes sounding kept (core.music.voicing), or None
 
 
 # A style metric is given up after this many attempts when it stays out of reach (see below).

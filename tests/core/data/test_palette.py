@@ -136,3 +136,29 @@ def test_a_blend_may_do_what_any_of_its_styles_does_and_draws_instruments_by_wei
     assert flipped.count([40]) / 400 == pytest.approx(0.2, abs=0.07)
     limits = take_limits(Grammar(Tokenizer()), blend)
     assert limits["max_onset_notes"] == 9
+
+
+def test_palette_names_the_voices_a_corpus_keeps_sounding(tok):
+    from jukebox_gui.core.data.palette import steady_voices, voice_profile
+
+    g = Grammar(tok)
+    chorale = Score(tracks=[Track(notes=[Note(float(b), 1.0, p) for b in range(8) for p in (48, 60, 64, 67)])],
+                    time_signatures=[TimeSignature(0.0, 4, 4)], tempos=[TempoChange(0.0, 100.0)])
+    profile = voice_profile([np.asarray(tok.encode(chorale))], g)
+    assert profile == {"count": 4, "share": 1.0}
+    assert steady_voices({"voices": profile}) == 4
+    # a part that comes and goes: one note, then rests as long, never a steady count
+    sparse = Score(tracks=[Track(notes=[Note(float(2 * b), 1.0, 60 + b) for b in range(8)])],
+                   time_signatures=[TimeSignature(0.0, 4, 4)], tempos=[TempoChange(0.0, 100.0)])
+    profile = voice_profile([np.asarray(tok.encode(sparse))], g)
+    assert profile["share"] < 0.6
+    assert steady_voices({"voices": profile}) is None
+    assert steady_voices({}) is None and steady_voices({"voices": {"count": "4", "share": 1}}) is None
+    # a blend keeps a count only where its styles agree
+    from jukebox_gui.core.data.palette_blend import blend_palettes
+
+    quartet = {**_style_palette([52], ["4/4"], ["90"], 4, 16, 0.1, {}, [[52]] * 4), "voices": {"count": 4, "share": 0.97}}
+    choir = {**quartet, "voices": {"count": 4, "share": 0.95}}
+    fiddle = {**_style_palette([40], ["6/8"], ["120"], 1, 6, 0.2, {}, [[40]] * 4), "voices": {"count": 1, "share": 0.99}}
+    assert steady_voices(blend_palettes([quartet, choir], [0.5, 0.5])) == 4
+    assert steady_voices(blend_palettes([quartet, fiddle], [0.5, 0.5])) is None

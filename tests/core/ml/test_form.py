@@ -94,7 +94,10 @@ def test_every_section_has_its_bars_and_repeats_are_real(bundle, aabb):
     for first, repeat in ((0, 4), (8, 12)):
         for k in range(3):  # the repeat's bars before its last: the same tokens, the same notes
             assert bars[repeat + k] == bars[first + k]
-            assert notes[repeat + k] == notes[first + k]
+            # (a note held on to the next onset (core.music.voicing) may end differently before a
+            # second ending: the lengths of the bar before it are left out)
+            same = (lambda b: b) if k < 2 else (lambda b: [n[:2] for n in b])  # noqa: E731
+            assert same(notes[repeat + k]) == same(notes[first + k])
     for section in form["sections"]:
         if section["is_repeat"]:
             original = form["sections"][section["repeat_of"]]
