@@ -132,7 +132,8 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
     """``variants`` takes of ``score`` with bars ``first..last-1`` (0-based) generated anew."""
     from ..data.fill_layout import bar_spans, fill_prompt
     from ..data.grammar import Grammar
-    from ..data.palette import valid_palette
+    from ..data.palette import steady_voices, valid_palette
+    from ..music.voicing import keep_voices
     from ..music.metrics import compare_to_profile, score_metrics
     from .decoders import make_decoder, single_thread_blas
     from .generation import MAX_SEED, Take
@@ -179,6 +180,7 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
     start, end = lines[first], lines[last]
     palette = valid_palette((getattr(bundle, "extras", None) or {}).get("palette"))
     limits = _limits(grammar, tokenizer, score, start, palette)
+    voices = steady_voices(palette) if getattr(config, "keep_voices", True) else None
     profile = (getattr(bundle, "extras", None) or {}).get("corpus_metrics") or {}
     slim_program = None if tokenizer.config.use_programs else tokenizer.config.program
     seed = config.seed if config.seed is not None else int(np.random.default_rng().integers(MAX_SEED))
@@ -189,7 +191,10 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
         with single_thread_blas():
             new, ran_out = _sample_fill(decoder, grammar, tokenizer, prompt.ids, bars, config,
                                         make_rng(seed, variant, 17), limits, seq_len - len(prompt.ids), cancel)
-        fill = tokenizer.decode([tokenizer.bos_id, *new]).trim_overlaps()
+        fill = tokenizer.decode([tokenizer.bos_id, *new])
+        if voices:  # the new bars' lengths follow their onsets, as a take's do (core.music.voicing)
+            keep_voices(fill, voices, seam_bars=[bars])
+        fill = fill.trim_overlaps()
         out = _splice(score, fill, start, end, slim_program)
         part = out.slice_beats(start, end)
         # the table compares the take as it now plays with the corpus's pieces (a few bars alone

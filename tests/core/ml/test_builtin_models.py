@@ -166,3 +166,23 @@ def test_builtin_bach_keeps_its_four_voices_sounding():
     assert onsets(kept) == onsets(free)
     assert abs(polyphony(kept) - 4.0) < abs(polyphony(free) - 4.0) or polyphony(free) == 4.0
     assert abs(polyphony(kept) - 4.0) <= 0.03
+
+
+def test_builtin_bach_fills_a_selection_in_four_voices():
+    """Regenerated bars keep the voices too, and nothing outside them changes."""
+    from jukebox_gui.core.ml.generation import GenerationConfig, generate
+    from jukebox_gui.core.ml.infill import infill
+    from jukebox_gui.core.music.metrics import polyphony
+
+    bundle = load_bundle("builtin:bach")
+    take = generate(bundle, GenerationConfig(bars=8, seed=SEED)).score
+    lines = take.bar_starts(take.end_beat + 1e-6)
+    start, end = lines[2], lines[6]
+    outside = lambda s: sorted((n.start, n.pitch, n.duration) for t in s.tracks for n in t.notes  # noqa: E731
+                               if not start - 1e-9 <= n.start < end - 1e-9)
+    spread = {}
+    for keep in (True, False):
+        new = [t.score for t in infill(bundle, take, 2, 6, GenerationConfig(seed=5, keep_voices=keep), variants=3)]
+        assert all(outside(s) == outside(take) for s in new)
+        spread[keep] = sum(abs(polyphony(s.slice_beats(start, end)) - 4.0) for s in new)
+    assert spread[True] < spread[False], spread
