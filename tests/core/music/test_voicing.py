@@ -62,3 +62,13 @@ def test_a_held_note_stops_at_a_section_seam():
     assert [n.end for n in keep_voices(score_of(notes), 1).tracks[0].notes] == [5.0, 6.0, 8.5, 9.5]
     s = keep_voices(score_of(notes), 1, seam_bars=[0, 1, 2])
     assert [n.end for n in s.tracks[0].notes] == [4.0, 6.0, 8.0, 9.5]
+
+
+def test_the_voices_are_counted_over_the_tracks_together():
+    """A duet of two one-voice parts keeps two sounding between them, as the palette counts them."""
+    flute = [Note(0.0, 0.5, 72), Note(1.0, 1.0, 74)]
+    bass = [Note(0.0, 2.0, 48)]
+    s = Score(tracks=[Track(program=73, notes=flute), Track(program=32, notes=bass)],
+              time_signatures=[TimeSignature(0.0, 4, 4)])
+    keep_voices(s, 2)
+    assert [n.end for n in s.tracks[0].notes] == [1.0, 2.0] and [n.end for n in s.tracks[1].notes] == [2.0]
