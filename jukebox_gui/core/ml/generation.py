@@ -218,7 +218,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
     """Sample after ``prefix`` until the take's length; ``repeater`` (a :class:`.repeats.BarRepeater`)
     proposes bars that come back, each token written only where the model agrees; a part of the
     band silent for more than ``rest_bars`` bars comes back (:class:`.instruments.BandEntry`)."""
-    from ..data.grammar import BAR, POSITION, RemiState
+    from ..data.grammar import BAR, POSITION, TIMESIG, RemiState
     from ..music.score import DEFAULT_BPM, seconds_for_beats
     from .guards import CollapseGuard
     from .instruments import BandEntry
@@ -261,9 +261,11 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
             cancel.raise_if_cancelled()
         mask = guard.apply(state, state.mask())
         mask[tokenizer.eos_id] = False  # the length is ours to decide
-        if opening_tempo and state.tempo is None and state.state == POSITION and not state.notes \
-                and (mask & grammar.is_tempo).any():
-            mask &= grammar.is_tempo  # a piece opens with its tempo, as every corpus piece does
+        if opening_tempo and state.tempo is None and not state.notes and state.state in (POSITION, TIMESIG):
+            first_beat = grammar.is_position & (grammar.position_value == 0)
+            opening = grammar.is_tempo if state.state == POSITION else first_beat
+            if (mask & opening).any():
+                mask &= opening  # a piece opens with its tempo on its first beat, as every corpus piece does
         if len(state.notes) == primer_notes and state.bar + 1 >= target_bars and (mask & ~grammar.is_bar).any():
             mask &= ~grammar.is_bar  # never end a take before its first note
         if not mask.any():
@@ -271,7 +273,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         recent = [t for t in tokens[-48:] if grammar.is_pitch[t]]  # the penalty targets pitches only
         token = repeater.propose(logits, mask, settings) if repeater is not None else None
         if token is None:
-            token = sample(logits, settings, rng, mask=mask, recent=recent, raw=grammar.is_duration)
+            token = sample(logits, settings, rng, mask=mask, recent=recent, raw=grammar.is_timing)
             if band is not None:
                 entry = band.override(state, token, logits, settings, rng, first_bar=primer_bars)
                 token = token if entry is None else entry

@@ -156,16 +156,23 @@ def test_builtin_bach_keeps_its_four_voices_sounding():
     2 %. The lengths now follow the onsets (core.music.voicing): same onsets and pitches."""
     from jukebox_gui.core.data.palette import steady_voices
     from jukebox_gui.core.ml.generation import GenerationConfig, generate
-    from jukebox_gui.core.music.metrics import polyphony
+
+    def four_sounding(score):  # share of the time with exactly four notes sounding
+        notes = [n for t in score.tracks for n in t.notes]
+        cuts = sorted({n.start for n in notes} | {n.end for n in notes})
+        spans = [(b - a, sum(n.start <= a < n.end for n in notes)) for a, b in zip(cuts, cuts[1:])]
+        return sum(w for w, k in spans if k == 4) / sum(w for w, _k in spans)
 
     bundle = load_bundle("builtin:bach")
     assert steady_voices(bundle.extras.get("palette")) == 4
-    kept = generate(bundle, GenerationConfig(bars=8, seed=SEED)).score
-    free = generate(bundle, GenerationConfig(bars=8, seed=SEED, keep_voices=False)).score
-    onsets = lambda s: sorted((n.start, n.pitch) for t in s.tracks for n in t.notes)  # noqa: E731
-    assert onsets(kept) == onsets(free)
-    assert abs(polyphony(kept) - 4.0) < abs(polyphony(free) - 4.0) or polyphony(free) == 4.0
-    assert abs(polyphony(kept) - 4.0) <= 0.03
+    shares = {}
+    for seed in (SEED, SEED + 1):
+        kept = generate(bundle, GenerationConfig(bars=8, seed=seed)).score
+        free = generate(bundle, GenerationConfig(bars=8, seed=seed, keep_voices=False)).score
+        onsets = lambda s: sorted((n.start, n.pitch) for t in s.tracks for n in t.notes)  # noqa: E731
+        assert onsets(kept) == onsets(free)
+        shares[seed] = (four_sounding(kept), four_sounding(free))
+    assert all(k >= 0.95 and k >= f for k, f in shares.values()) and any(k > f for k, f in shares.values()), shares
 
 
 def test_builtin_bach_fills_a_selection_in_four_voices():
