@@ -106,9 +106,6 @@ class Grammar:
         self.is_duration = is_kind("Duration")
         self.is_eos = np.zeros(size, dtype=bool)
         self.is_eos[self.eos_id] = True
-        # when a note sounds: its length, the next onset, the next bar (core.ml.sampling draws these
-        # as the model has them)
-        self.is_timing = self.is_duration | self.is_position | self.is_bar
 
         self.position_value = np.array([int(_number(v, -1)) if k == "Position" else -1
                                         for k, v in zip(kinds, values)], dtype=np.int64)

@@ -273,7 +273,7 @@ def _sample_pass(decoder, grammar, tokenizer, config: GenerationConfig, prefix: 
         recent = [t for t in tokens[-48:] if grammar.is_pitch[t]]  # the penalty targets pitches only
         token = repeater.propose(logits, mask, settings) if repeater is not None else None
         if token is None:
-            token = sample(logits, settings, rng, mask=mask, recent=recent, raw=grammar.is_timing)
+            token = sample(logits, settings, rng, mask=mask, recent=recent, raw=grammar.is_duration)
             if band is not None:
                 entry = band.override(state, token, logits, settings, rng, first_bar=primer_bars)
                 token = token if entry is None else entry

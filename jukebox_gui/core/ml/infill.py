@@ -118,7 +118,7 @@ def _sample_fill(decoder, grammar, tokenizer, prompt: list[int], bars: int, conf
         mask[tokenizer.eos_id] = False
         if not mask.any():
             break
-        token = sample(logits, config.sampling, rng, mask=mask, raw=grammar.is_timing)
+        token = sample(logits, config.sampling, rng, mask=mask, raw=grammar.is_duration)
         if int(grammar.state_of[token]) == BAR and state.bar + 1 >= bars:
             return tokens, False
         state.push(token)

@@ -128,7 +128,7 @@ class BarRepeater:
             return None
         from .sampling import probabilities
 
-        p = probabilities(logits, settings, mask=mask, raw=self.grammar.is_timing)[token]
+        p = probabilities(logits, settings, mask=mask, raw=self.grammar.is_duration)[token]
         if p <= 0.0 or p < self.gate:
             self.queue, self._in_repeat = [], False
             return None

@@ -155,7 +155,7 @@ class _Forcer:
                 again = (g.is_pitch | g.is_drum_pitch) & np.isin(g.pitch_value, self.onset_pitches)
                 if (mask & ~again).any():
                     mask &= ~again  # one note per pitch at a moment
-            token = sample(logits, settings, rng, mask=mask, raw=g.is_timing)
+            token = sample(logits, settings, rng, mask=mask, raw=g.is_duration)
             return token, True
         in_range = self.first <= max(state.bar, 0) < self.last and state.bar >= 0
         if nxt not in self.FREE_NEXT or int(state.state) not in self.free_states or not in_range:
