@@ -123,7 +123,8 @@ STEADY_VOICES_SHARE = 0.9  # the corpus sounds its usual number of notes at leas
 
 def voice_profile(sequences: Iterable[np.ndarray], grammar) -> dict[str, Any] | None:
     """How many notes sound at once, weighted by time over all pieces (a rest between notes
-    counts as none): the usual count and the share of the time it holds (a chorale: 4 voices nearly always; a band: no steady count)."""
+    counts as none): the usual count and the share of the time it holds (a chorale: 4 voices
+    nearly always; a band: no steady count)."""
     from .grammar import RemiState
 
     time_by_count: Counter[int] = Counter()

@@ -133,8 +133,8 @@ def infill(bundle, score, first: int, last: int, config, *, variants: int = 1,
     from ..data.fill_layout import bar_spans, fill_prompt
     from ..data.grammar import Grammar
     from ..data.palette import steady_voices, valid_palette
-    from ..music.voicing import keep_voices
     from ..music.metrics import compare_to_profile, score_metrics
+    from ..music.voicing import keep_voices
     from .decoders import make_decoder, single_thread_blas
     from .generation import MAX_SEED, Take
     from .take_checks import bundle_id
