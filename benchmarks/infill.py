@@ -7,7 +7,8 @@ Per model (default: both built-in models, on the corpus each was trained on):
 
 * ``gap``: :func:`jukebox_gui.core.ml.fill_eval.fill_report` on the held-out files (split as
   training split them): nats per gap token with both sides vs the left side only,
-  ``both_vs_left`` (target: clearly below 1);
+  ``both_vs_left`` (target: clearly below 1), and with another piece's bars after the gap
+  (``swapped``: worse than both sides when the model reads that side at all);
 * ``--takes`` takes of 16 bars (default settings), each with bars 5..4+``--bars`` filled once
   (seeds 1..N): ``fill_seconds`` median and max for ``--bars`` bars, one variant (target < 1 s on
   2 cores); ``too_long_for_the_window``: takes whose ``--bars`` bars do not fit the model's window

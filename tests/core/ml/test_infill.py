@@ -37,6 +37,8 @@ def test_training_records_the_gap_figures(fill_bundle):
     assert fill["pieces"] >= 1 and fill["gap_bars"] == 2  # 128-token windows: gaps of 2 bars
     assert fill["gap_nats_per_token_both"] > 0 and fill["gap_nats_per_token_left"] > 0
     assert "nats per gap token" in fill["verdict"]
+    # the control with another piece's bars after the gap is scored on the same gaps
+    assert 0 < fill["gap_nats_per_token_swapped"] != fill["gap_nats_per_token_both"]
 
 
 def test_bars_outside_the_selection_stay_exactly_as_they_were(fill_bundle, take):
