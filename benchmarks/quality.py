@@ -197,7 +197,7 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--top-p", type=float, help="nucleus mass (default: the app's default)")
     parser.add_argument("--no-repeats", action="store_true", help="takes without the corpus's bar repeats proposed")
     parser.add_argument("--free-voices", action="store_true",
-                        help="takes without the corpus's steady number of sounding notes kept (VoiceGuard)")
+                        help="takes without the corpus's steady number of sounding notes kept (core.music.voicing)")
     parser.add_argument("--no-style-check", action="store_true",
                         help="keep every first attempt (no regenerating of takes outside the corpus's ranges)")
     args = parser.parse_args(argv)

@@ -125,19 +125,13 @@ def voice_profile(sequences: Iterable[np.ndarray], grammar) -> dict[str, Any] | 
     """How many notes sound at once, weighted by time over all pieces (a rest between notes
     counts as none): the usual count and the share of the time it holds (a chorale: 4 voices
     nearly always; a band: no steady count)."""
+    from ..music.metrics import time_by_sounding
     from .grammar import RemiState
 
     time_by_count: Counter[int] = Counter()
     for ids in sequences:
         notes = RemiState(grammar, fixed_meter=False, single_tempo=False, max_programs=None).feed(ids).notes
-        events = sorted([(n.start, 1) for n in notes if n.duration > 0] + [(n.start + n.duration, -1) for n in notes
-                                                                          if n.duration > 0])
-        sounding, previous = 0, events[0][0] if events else 0.0
-        for beat, step in events:
-            if beat > previous:  # a rest between two notes counts as none sounding
-                time_by_count[sounding] += beat - previous
-            sounding += step
-            previous = beat
+        time_by_count.update(time_by_sounding([(n.start, n.start + n.duration) for n in notes]))
     total = sum(time_by_count.values())
     if not total:
         return None

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import Counter
 from typing import Iterable
 
 import numpy as np
@@ -153,28 +154,28 @@ def empty_beat_rate(score: Score) -> float:
     return 1.0 - len(filled) / beats
 
 
+def time_by_sounding(spans: Iterable[tuple[float, float]]) -> Counter:
+    """How long each number of notes sounds at once, from the first onset to the last end (a
+    rest between notes counts as none); ``spans``: (start, end) of each note."""
+    sounded = [(a, b) for a, b in spans if b > a]
+    events = sorted([(a, 1) for a, _b in sounded] + [(b, -1) for _a, b in sounded])
+    time: Counter = Counter()
+    sounding, previous = 0, events[0][0] if events else 0
+    for at, step in events:
+        if at > previous:
+            time[sounding] += at - previous
+        sounding += step
+        previous = at
+    return time
+
+
 def polyphony(score: Score) -> float:
     notes = _all(score)
     if not notes:
         return 0.0
-    events: list[tuple[int, int]] = []
-    for n in notes:
-        a, b = _ticks(n.start), _ticks(n.end)
-        if b > a:
-            events += [(a, 1), (b, -1)]
-    events.sort()
-    sounding = 0
-    weighted = 0
-    busy = 0
-    prev = events[0][0] if events else 0
-    for tick, delta in events:
-        span = tick - prev
-        if sounding > 0:
-            weighted += sounding * span
-            busy += span
-        sounding += delta
-        prev = tick
-    return weighted / busy if busy else 1.0
+    time = time_by_sounding([(_ticks(n.start), _ticks(n.end)) for n in notes])
+    busy = sum(t for k, t in time.items() if k > 0)
+    return sum(k * t for k, t in time.items() if k > 0) / busy if busy else 1.0
 
 
 def longest_identical_run(score: Score) -> float:

@@ -156,12 +156,11 @@ def test_builtin_bach_keeps_its_four_voices_sounding():
     2 %. The lengths now follow the onsets (core.music.voicing): same onsets and pitches."""
     from jukebox_gui.core.data.palette import steady_voices
     from jukebox_gui.core.ml.generation import GenerationConfig, generate
+    from jukebox_gui.core.music.metrics import time_by_sounding
 
     def four_sounding(score):  # share of the time with exactly four notes sounding
-        notes = [n for t in score.tracks for n in t.notes]
-        cuts = sorted({n.start for n in notes} | {n.end for n in notes})
-        spans = [(b - a, sum(n.start <= a < n.end for n in notes)) for a, b in zip(cuts, cuts[1:])]
-        return sum(w for w, k in spans if k == 4) / sum(w for w, _k in spans)
+        time = time_by_sounding([(n.start, n.end) for t in score.tracks for n in t.notes])
+        return time[4] / sum(time.values())
 
     bundle = load_bundle("builtin:bach")
     assert steady_voices(bundle.extras.get("palette")) == 4

@@ -145,3 +145,10 @@ def test_bar_repetition_transposition_invariant():
     drums = Score(tracks=[Track(notes=melody(a)), Track(is_drum=True, notes=melody([36] * 8))])
     assert score_metrics(drums)["bar_repetition"] == 0.0
     assert score_metrics(Score())["bar_repetition"] == 0.0
+
+
+def test_time_by_sounding_counts_each_number_of_notes_and_the_rests_between():
+    from jukebox_gui.core.music.metrics import time_by_sounding
+
+    time = time_by_sounding(iter([(0.0, 2.0), (1.0, 2.0), (3.0, 4.0), (5.0, 5.0)]))
+    assert dict(time) == {1: 2.0, 2: 1.0, 0: 1.0}  # 0-1 one, 1-2 two, 2-3 a rest, 3-4 one
